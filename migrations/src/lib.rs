@@ -1,0 +1,48 @@
+//! Tessera's schema: one migrator for the ops database and one for the accounts database.
+//!
+//! Each keeps its history in its own table so both can live in the same database.
+//! Migrations are append-only: a landed migration is never edited (STYLE.md rule 9).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_meta;
+mod m20261122_000002_create_signing_keys;
+mod m20261122_000003_create_apps;
+mod m20261122_000004_create_app_secrets;
+mod m20261122_100001_create_users;
+
+/// Migrations of the ops database: apps, keys, codes, tokens, sessions, audit.
+pub struct OpsMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for OpsMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_meta::Migration),
+            Box::new(m20261122_000002_create_signing_keys::Migration),
+            Box::new(m20261122_000003_create_apps::Migration),
+            Box::new(m20261122_000004_create_app_secrets::Migration),
+        ]
+    }
+
+    fn migration_table_name() -> DynIden {
+        Alias::new("tessera_ops_migrations").into_iden()
+    }
+}
+
+/// Migrations of the accounts database: users, credentials and personal data.
+pub struct AccountsMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for AccountsMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_100001_create_users::Migration)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        Alias::new("tessera_accounts_migrations").into_iden()
+    }
+}
+
+/// The name of the ops migration that creates the `meta` table, where the master-key check lives.
+pub const META_MIGRATION: &str = "m20261122_000001_create_meta";

@@ -1,0 +1,11 @@
+//! Apps (OAuth clients): registration with validated settings, and their secrets.
+
+mod grant;
+mod redirect_uri;
+mod register;
+mod scope;
+
+pub use grant::{GrantType, UnknownGrant};
+pub use redirect_uri::{RedirectUri, RedirectUriError};
+pub use register::{create_app, list_apps, AppError, AppSummary, CreatedApp, NewApp};
+pub use scope::{Scope, ScopeError, SUPPORTED_SCOPES};

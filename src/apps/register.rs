@@ -1,0 +1,206 @@
+//! Registering apps: settings are validated as a whole before anything is written, and the
+//! secret is shown once and stored only as its SHA-256 hash (DESIGN.md "Tokens").
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use secrecy::SecretString;
+use serde::Serialize;
+
+use super::{GrantType, RedirectUri, RedirectUriError, Scope, ScopeError, UnknownGrant};
+use crate::clock::Clock;
+use crate::crypto::{random, sha256_hex};
+use crate::store::apps::{self, AppRow, SecretRow};
+use crate::store::{Db, StoreError};
+
+/// An app to register, as given by an operator.
+#[derive(Debug, Clone, Default)]
+pub struct NewApp {
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Empty means `authorization_code` and `refresh_token`.
+    pub grant_types: Vec<String>,
+    /// Empty means `openid profile email`, plus `offline_access` with refresh tokens.
+    pub scopes: Vec<String>,
+    pub is_public: bool,
+}
+
+/// The result of registering an app. The secret is never retrievable again.
+#[derive(Debug, Serialize)]
+pub struct CreatedApp {
+    pub client_id: String,
+    #[serde(serialize_with = "expose_secret")]
+    pub client_secret: Option<SecretString>,
+    pub name: String,
+    pub is_public: bool,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub grant_types: Vec<String>,
+    pub scopes: Vec<String>,
+}
+
+fn expose_secret<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    use secrecy::ExposeSecret;
+    match v {
+        Some(secret) => s.serialize_some(secret.expose_secret()),
+        None => s.serialize_none(),
+    }
+}
+
+/// An app as listings show it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AppSummary {
+    pub client_id: String,
+    pub name: String,
+    pub is_public: bool,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub grant_types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Why an app could not be registered.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("the app name must be 1 to 200 characters without control characters")]
+    InvalidName,
+    #[error("redirect URI: {0}")]
+    RedirectUri(#[from] RedirectUriError),
+    #[error("post-logout redirect URI: {0}")]
+    PostLogoutRedirectUri(RedirectUriError),
+    #[error(transparent)]
+    Grant(#[from] UnknownGrant),
+    #[error(transparent)]
+    Scope(#[from] ScopeError),
+    #[error("authorization_code needs at least one --redirect-uri")]
+    MissingRedirectUri,
+    #[error("refresh_token needs the authorization_code grant")]
+    RefreshWithoutCode,
+    #[error("a public app (no secret) cannot use client_credentials")]
+    PublicClientCredentials,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Registers an app; for a confidential app, also its first secret.
+pub async fn create_app(
+    db: &Db,
+    clock: &Arc<dyn Clock>,
+    new: NewApp,
+) -> Result<CreatedApp, AppError> {
+    let name = new.name.trim().to_owned();
+    let count = name.chars().count();
+    if count == 0 || count > 200 || name.chars().any(char::is_control) {
+        return Err(AppError::InvalidName);
+    }
+    let grants: BTreeSet<GrantType> = if new.grant_types.is_empty() {
+        [GrantType::AuthorizationCode, GrantType::RefreshToken].into()
+    } else {
+        new.grant_types
+            .iter()
+            .flat_map(|g| g.split(','))
+            .map(|g| g.trim().parse())
+            .collect::<Result<_, _>>()?
+    };
+    let redirect_uris = dedup(
+        new.redirect_uris
+            .iter()
+            .map(|u| RedirectUri::parse(u, new.is_public).map(|u| u.as_str().to_owned()))
+            .collect::<Result<_, _>>()?,
+    );
+    let post_logout = dedup(
+        new.post_logout_redirect_uris
+            .iter()
+            .map(|u| RedirectUri::parse(u, new.is_public).map(|u| u.as_str().to_owned()))
+            .collect::<Result<_, _>>()
+            .map_err(AppError::PostLogoutRedirectUri)?,
+    );
+    if grants.contains(&GrantType::AuthorizationCode) && redirect_uris.is_empty() {
+        return Err(AppError::MissingRedirectUri);
+    }
+    if grants.contains(&GrantType::RefreshToken) && !grants.contains(&GrantType::AuthorizationCode)
+    {
+        return Err(AppError::RefreshWithoutCode);
+    }
+    if new.is_public && grants.contains(&GrantType::ClientCredentials) {
+        return Err(AppError::PublicClientCredentials);
+    }
+    let scopes: BTreeSet<Scope> = if new.scopes.is_empty() {
+        let mut defaults = vec!["openid", "profile", "email"];
+        if grants.contains(&GrantType::RefreshToken) {
+            defaults.push("offline_access");
+        }
+        defaults
+            .into_iter()
+            .map(str::parse)
+            .collect::<Result<_, _>>()?
+    } else {
+        new.scopes
+            .iter()
+            .flat_map(|s| s.split_whitespace())
+            .map(str::parse)
+            .collect::<Result<_, _>>()?
+    };
+
+    let now = clock.now();
+    let client_id = random::token::<16>();
+    let row = AppRow {
+        id: client_id.clone(),
+        name,
+        is_public: new.is_public,
+        redirect_uris,
+        post_logout_redirect_uris: post_logout,
+        grant_types: grants.iter().map(|g| g.as_str().to_owned()).collect(),
+        scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+        created_at: now,
+        updated_at: now,
+    };
+    let secret = (!new.is_public).then(random::token::<32>);
+    let secret_row = secret.as_ref().map(|s| SecretRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        app_id: client_id.clone(),
+        label: "initial".into(),
+        secret_hash: sha256_hex(s.as_bytes()),
+        created_at: now,
+        expires_at: None,
+    });
+    apps::insert_app(db, &row, secret_row.as_ref()).await?;
+    Ok(CreatedApp {
+        client_id,
+        client_secret: secret.map(SecretString::from),
+        name: row.name,
+        is_public: row.is_public,
+        redirect_uris: row.redirect_uris,
+        post_logout_redirect_uris: row.post_logout_redirect_uris,
+        grant_types: row.grant_types,
+        scopes: row.scopes,
+    })
+}
+
+/// Every registered app (no secrets).
+pub async fn list_apps(db: &Db) -> Result<Vec<AppSummary>, AppError> {
+    Ok(apps::find_all(db)
+        .await?
+        .into_iter()
+        .map(|r| AppSummary {
+            client_id: r.id,
+            name: r.name,
+            is_public: r.is_public,
+            redirect_uris: r.redirect_uris,
+            post_logout_redirect_uris: r.post_logout_redirect_uris,
+            grant_types: r.grant_types,
+            scopes: r.scopes,
+            created_at: r.created_at,
+        })
+        .collect())
+}
+
+fn dedup(values: Vec<String>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    values
+        .into_iter()
+        .filter(|v| seen.insert(v.clone()))
+        .collect()
+}

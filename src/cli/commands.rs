@@ -1,0 +1,189 @@
+//! The commands.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use secrecy::SecretString;
+
+use super::CliError;
+use crate::apps::{self, NewApp};
+use crate::bootstrap::{self, Mode};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{redacted_toml, Settings};
+use crate::crypto::keyring::{RotateOutcome, SigningAlg};
+use crate::identity::{self, Email, NewUser};
+use crate::state::AppState;
+use crate::store::migrate::{self, Target};
+
+fn clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+fn failed(e: impl std::fmt::Display) -> CliError {
+    CliError::Failed(e.to_string())
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
+    println!("{}", serde_json::to_string_pretty(value).map_err(failed)?);
+    Ok(())
+}
+
+async fn open(settings: Settings) -> Result<AppState, CliError> {
+    Ok(bootstrap::open(settings, clock(), Mode::Full).await?)
+}
+
+/// `tessera serve`: runs both listeners until SIGTERM/SIGINT.
+pub async fn serve(settings: Settings) -> Result<(), CliError> {
+    let state = open(settings).await?;
+    let running = crate::server::start(state)?;
+    let issuer = running.state.settings.issuer.clone();
+    tracing::info!(public = %running.public_addr, admin = %running.admin_addr, %issuer, "listening");
+    println!("Tessera is listening");
+    println!("  public (issuer {issuer}): http://{}", running.public_addr);
+    println!("  admin:                    http://{}", running.admin_addr);
+    running
+        .run_until(crate::server::shutdown_signal())
+        .await
+        .map_err(failed)
+}
+
+/// `tessera config check`: prints the effective settings with secrets redacted.
+pub fn config_check(settings: &Settings) {
+    print!("{}", redacted_toml(settings));
+    eprintln!("configuration is valid");
+}
+
+/// `tessera migrate up`.
+pub async fn migrate_up(settings: Settings) -> Result<(), CliError> {
+    let state = bootstrap::open(settings, clock(), Mode::DatabasesOnly).await?;
+    migrate::up(&state.dbs).await.map_err(failed)?;
+    migrate_status_of(&state).await
+}
+
+/// `tessera migrate down N`: reverts the last N migrations of one database.
+pub async fn migrate_down(settings: Settings, target: Target, steps: u32) -> Result<(), CliError> {
+    let state = bootstrap::open(settings, clock(), Mode::DatabasesOnly).await?;
+    migrate::down(&state.dbs, target, steps)
+        .await
+        .map_err(failed)?;
+    migrate_status_of(&state).await
+}
+
+/// `tessera migrate status`.
+pub async fn migrate_status(settings: Settings) -> Result<(), CliError> {
+    let state = bootstrap::open(settings, clock(), Mode::DatabasesOnly).await?;
+    migrate_status_of(&state).await
+}
+
+async fn migrate_status_of(state: &AppState) -> Result<(), CliError> {
+    for m in migrate::status(&state.dbs).await.map_err(failed)? {
+        let status = if m.is_applied { "applied" } else { "pending" };
+        println!("{:<9} {:<8} {}", m.target.as_str(), status, m.name);
+    }
+    Ok(())
+}
+
+/// `tessera client create`.
+pub async fn client_create(settings: Settings, new: NewApp) -> Result<(), CliError> {
+    let state = open(settings).await?;
+    let created = apps::create_app(&state.dbs.ops, &state.clock, new).await?;
+    println!("{}", serde_json::to_string(&created).map_err(failed)?);
+    Ok(())
+}
+
+/// `tessera client list`.
+pub async fn client_list(settings: Settings) -> Result<(), CliError> {
+    let state = open(settings).await?;
+    print_json(&apps::list_apps(&state.dbs.ops).await?)
+}
+
+/// Reads a password from standard input, without its final line break.
+pub fn read_password(mut input: impl Read) -> Result<SecretString, CliError> {
+    let mut text = String::new();
+    input.read_to_string(&mut text).map_err(|e| {
+        CliError::Input(format!("cannot read the password from standard input: {e}"))
+    })?;
+    let text = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(&text)
+        .to_owned();
+    Ok(SecretString::from(text))
+}
+
+/// `tessera user create`: prints the new user's id.
+pub async fn user_create(
+    settings: Settings,
+    email: &str,
+    name: Option<String>,
+    password: SecretString,
+) -> Result<(), CliError> {
+    let email: Email = email.parse()?;
+    let state = open(settings).await?;
+    let id = identity::create_user(
+        &state.dbs.accounts,
+        &state.pii,
+        &state.passwords,
+        &state.clock,
+        NewUser {
+            email,
+            name,
+            password,
+        },
+    )
+    .await?;
+    println!("{id}");
+    Ok(())
+}
+
+/// `tessera user list`.
+pub async fn user_list(settings: Settings) -> Result<(), CliError> {
+    let state = open(settings).await?;
+    print_json(&identity::list_users(&state.dbs.accounts, &state.pii).await?)
+}
+
+/// `tessera keys list`.
+pub async fn keys_list(settings: Settings) -> Result<(), CliError> {
+    let state = open(settings).await?;
+    print_json(&state.keys.list().await.map_err(failed)?)
+}
+
+/// `tessera keys rotate`: every configured algorithm, or one.
+pub async fn keys_rotate(
+    settings: Settings,
+    alg: Option<String>,
+    immediately: bool,
+) -> Result<(), CliError> {
+    let algs: Vec<SigningAlg> = match alg {
+        Some(a) => {
+            let alg: SigningAlg = a
+                .parse()
+                .map_err(|e: crate::crypto::keyring::UnknownAlg| CliError::Input(e.to_string()))?;
+            if !settings.keys.algorithms.contains(&alg) {
+                return Err(CliError::Input(format!(
+                    "{alg} is not in keys.algorithms; add it there to give it a key"
+                )));
+            }
+            vec![alg]
+        }
+        None => settings.keys.algorithms.clone(),
+    };
+    let state = open(settings).await?;
+    for alg in algs {
+        let outcome = state.keys.rotate(alg, immediately).await.map_err(failed)?;
+        let line = match outcome {
+            RotateOutcome::Scheduled { kid, activates_at } => serde_json::json!({
+                "alg": alg.as_str(), "kid": kid, "state": "next", "activates_at": activates_at,
+            }),
+            RotateOutcome::AlreadyScheduled { kid, activates_at } => serde_json::json!({
+                "alg": alg.as_str(), "kid": kid, "state": "next", "activates_at": activates_at,
+                "note": "a successor was already published; use --now to make it sign immediately",
+            }),
+            RotateOutcome::Activated { kid, retired } => serde_json::json!({
+                "alg": alg.as_str(), "kid": kid, "state": "active", "retired": retired,
+            }),
+        };
+        println!("{line}");
+    }
+    Ok(())
+}

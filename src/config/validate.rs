@@ -1,0 +1,203 @@
+//! Checks that go beyond types: ranges, URL shapes and relations between settings.
+
+use std::time::Duration;
+
+use base64::Engine;
+use secrecy::ExposeSecret;
+use url::Url;
+
+use super::{ConfigError, Settings};
+use crate::crypto::keyring::SigningAlg;
+
+impl Settings {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        validate_issuer(&self.issuer)?;
+        if let Some(key) = &self.master_key {
+            let decoded = decode_base64(key.expose_secret().trim());
+            if decoded.map(|k| k.len()) != Some(32) {
+                return Err(ConfigError::invalid(
+                    "master_key",
+                    "must be 32 bytes encoded as base64 (see keys.example)",
+                ));
+            }
+        }
+        for (key, url) in [
+            ("database_url", &self.database_url),
+            ("accounts_database_url", &self.accounts_database_url),
+        ] {
+            if let Some(url) = url {
+                let url = url.expose_secret();
+                if !["sqlite:", "postgres://", "postgresql://"]
+                    .iter()
+                    .any(|p| url.starts_with(p))
+                {
+                    return Err(ConfigError::invalid(
+                        key,
+                        "must start with sqlite:, postgres:// or postgresql://",
+                    ));
+                }
+            }
+        }
+        if let Some(url) = &self.redis_url {
+            let url = url.expose_secret();
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(ConfigError::invalid(
+                    "redis_url",
+                    "must start with redis:// or rediss://",
+                ));
+            }
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log_level).is_err() {
+            return Err(ConfigError::invalid(
+                "log_level",
+                "must be a tracing filter such as `info` or `tessera=debug,info`",
+            ));
+        }
+        if self.workers > 256 {
+            return Err(ConfigError::invalid(
+                "workers",
+                "must be 0 (one per core) to 256",
+            ));
+        }
+        self.validate_keys()?;
+        self.validate_password()
+    }
+
+    fn validate_keys(&self) -> Result<(), ConfigError> {
+        let keys = &self.keys;
+        for required in [SigningAlg::Es256, SigningAlg::Rs256] {
+            if !keys.algorithms.contains(&required) {
+                return Err(ConfigError::invalid(
+                    "keys.algorithms",
+                    format!("must include {required} (allowed: ES256, RS256, PS256, EdDSA)"),
+                ));
+            }
+        }
+        let mut seen = keys.algorithms.clone();
+        seen.sort();
+        seen.dedup();
+        if seen.len() != keys.algorithms.len() {
+            return Err(ConfigError::invalid(
+                "keys.algorithms",
+                "lists an algorithm twice",
+            ));
+        }
+        if keys.jwks_max_age > Duration::from_secs(86_400) {
+            return Err(ConfigError::invalid(
+                "keys.jwks_max_age",
+                "must be at most 1 day",
+            ));
+        }
+        // DESIGN.md "Keys": a successor is published at least one JWKS cache period before it signs.
+        if keys.prepublish < keys.jwks_max_age {
+            return Err(ConfigError::invalid(
+                "keys.prepublish",
+                "must be at least keys.jwks_max_age",
+            ));
+        }
+        if keys.retention < keys.jwks_max_age {
+            return Err(ConfigError::invalid(
+                "keys.retention",
+                "must be at least keys.jwks_max_age",
+            ));
+        }
+        if keys.rotation_interval <= keys.prepublish {
+            return Err(ConfigError::invalid(
+                "keys.rotation_interval",
+                "must be longer than keys.prepublish",
+            ));
+        }
+        if keys.poll_interval < Duration::from_millis(50)
+            || keys.poll_interval > Duration::from_secs(60)
+        {
+            return Err(ConfigError::invalid(
+                "keys.poll_interval",
+                "must be between 50ms and 60s",
+            ));
+        }
+        if ![2048, 3072, 4096].contains(&keys.rsa_bits) {
+            return Err(ConfigError::invalid(
+                "keys.rsa_bits",
+                "must be 2048, 3072 or 4096",
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_password(&self) -> Result<(), ConfigError> {
+        let p = &self.password;
+        if !(10..=22).contains(&p.scrypt_log_n) {
+            return Err(ConfigError::invalid(
+                "password.scrypt_log_n",
+                "must be 10 to 22 (OWASP's minimum is 17)",
+            ));
+        }
+        if !(1..=32).contains(&p.scrypt_r) {
+            return Err(ConfigError::invalid("password.scrypt_r", "must be 1 to 32"));
+        }
+        if !(1..=16).contains(&p.scrypt_p) {
+            return Err(ConfigError::invalid("password.scrypt_p", "must be 1 to 16"));
+        }
+        if scrypt::Params::new(p.scrypt_log_n, p.scrypt_r, p.scrypt_p).is_err() {
+            return Err(ConfigError::invalid(
+                "password.scrypt_r",
+                "scrypt rejects this combination of log_n, r and p",
+            ));
+        }
+        if p.max_concurrent_hashes > 64 {
+            return Err(ConfigError::invalid(
+                "password.max_concurrent_hashes",
+                "must be 0 (one per core) to 64",
+            ));
+        }
+        if !(8..=128).contains(&p.min_length) {
+            return Err(ConfigError::invalid(
+                "password.min_length",
+                "must be 8 to 128",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// OIDC Core §2 / Discovery §3: an https URL with no query or fragment; http only on loopback.
+fn validate_issuer(issuer: &str) -> Result<(), ConfigError> {
+    let bad = |msg: &str| ConfigError::invalid("issuer", msg);
+    let url = Url::parse(issuer).map_err(|_| bad("must be an absolute URL"))?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not have a query or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not contain user information"));
+    }
+    if issuer.ends_with('/') {
+        return Err(bad("must not end with `/`"));
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback_host(&url) => Ok(()),
+        "http" => Err(bad(
+            "must use https (http is allowed on loopback hosts only)",
+        )),
+        _ => Err(bad("must use https")),
+    }
+}
+
+/// Whether the URL's host is a loopback address or `localhost`.
+pub fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Standard or URL-safe base64, with or without padding.
+pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    STANDARD
+        .decode(text)
+        .ok()
+        .or_else(|| URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')).ok())
+}

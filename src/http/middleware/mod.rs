@@ -1,0 +1,3 @@
+//! Middleware shared by both listeners.
+
+pub mod request_id;

@@ -1,0 +1,219 @@
+//! The `tessera` command: `serve` (the default) and the operator commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tessera::apps::NewApp;
+use tessera::cli::{self, CliError};
+use tessera::config::Settings;
+use tessera::store::migrate::Target;
+
+#[derive(Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "A standalone OpenID Connect / OAuth 2.0 identity provider"
+)]
+struct Cli {
+    /// Config file (default: ./tessera.toml when it exists). TESSERA_* variables override it.
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default when no command is given).
+    Serve,
+    /// Database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Users.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Apps (OAuth clients).
+    Client {
+        #[command(subcommand)]
+        action: ClientAction,
+    },
+    /// The signing key ring.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+    /// Configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    /// Apply every pending migration of both databases.
+    Up,
+    /// Revert the last N migrations (default 1) of one database.
+    Down {
+        #[arg(default_value_t = 1)]
+        steps: u32,
+        #[arg(long, value_enum, default_value_t = Database::Ops)]
+        database: Database,
+    },
+    /// List migrations and whether they are applied.
+    Status,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Database {
+    Ops,
+    Accounts,
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create a user; prints the user id.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Subcommand)]
+enum ClientAction {
+    /// Register an app; prints its client_id and (once) its client_secret as JSON.
+    Create(ClientCreate),
+    /// List apps.
+    List,
+}
+
+#[derive(Args)]
+struct ClientCreate {
+    #[arg(long)]
+    name: String,
+    /// Allowed redirect URI (repeatable).
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// Grant types, comma-separated or repeated: authorization_code, refresh_token, client_credentials.
+    #[arg(long = "grant")]
+    grants: Vec<String>,
+    /// A public app (no secret; PKCE only).
+    #[arg(long)]
+    public: bool,
+    /// Allowed post-logout redirect URI (repeatable).
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    /// Allowed scopes, space-separated or repeated.
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// List the keys with their states.
+    List,
+    /// Publish successors now (they sign after keys.prepublish), or with --now make them sign at once.
+    Rotate {
+        /// Only this algorithm (ES256, RS256, PS256, EdDSA).
+        #[arg(long)]
+        alg: Option<String>,
+        /// The successor signs immediately (for a compromised key).
+        #[arg(long)]
+        now: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Validate the configuration and print it with secrets redacted.
+    Check,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "command failed");
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    let command = cli.command.unwrap_or(Command::Serve);
+    let log_level = match command {
+        Command::Serve => settings.log_level.clone(),
+        _ => "warn".to_owned(),
+    };
+    tessera::telemetry::init(settings.log_format, &log_level);
+    match command {
+        Command::Serve => cli::serve(settings).await,
+        Command::Config {
+            action: ConfigAction::Check,
+        } => {
+            cli::config_check(&settings);
+            Ok(())
+        }
+        Command::Migrate { action } => match action {
+            MigrateAction::Up => cli::migrate_up(settings).await,
+            MigrateAction::Down { steps, database } => {
+                let target = match database {
+                    Database::Ops => Target::Ops,
+                    Database::Accounts => Target::Accounts,
+                };
+                cli::migrate_down(settings, target, steps).await
+            }
+            MigrateAction::Status => cli::migrate_status(settings).await,
+        },
+        Command::User { action } => match action {
+            UserAction::Create {
+                email,
+                name,
+                password_stdin,
+            } => {
+                if !password_stdin {
+                    return Err(CliError::Input(
+                        "pass --password-stdin and write the password to standard input".into(),
+                    ));
+                }
+                let password = cli::read_password(std::io::stdin().lock())?;
+                cli::user_create(settings, &email, name, password).await
+            }
+            UserAction::List => cli::user_list(settings).await,
+        },
+        Command::Client { action } => match action {
+            ClientAction::Create(args) => {
+                let new = NewApp {
+                    name: args.name,
+                    redirect_uris: args.redirect_uris,
+                    post_logout_redirect_uris: args.post_logout_redirect_uris,
+                    grant_types: args.grants,
+                    scopes: args.scopes,
+                    is_public: args.public,
+                };
+                cli::client_create(settings, new).await
+            }
+            ClientAction::List => cli::client_list(settings).await,
+        },
+        Command::Keys { action } => match action {
+            KeysAction::List => cli::keys_list(settings).await,
+            KeysAction::Rotate { alg, now } => cli::keys_rotate(settings, alg, now).await,
+        },
+    }
+}

@@ -1,0 +1,24 @@
+//! `AppState`: everything a request handler may use, passed explicitly (STYLE.md rule 3).
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::crypto::keyring::KeyRing;
+use crate::identity::{PasswordHasher, Pii};
+use crate::store::redis::Redis;
+use crate::store::Databases;
+
+/// Shared state of one Tessera instance.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub dbs: Databases,
+    pub keys: Arc<KeyRing>,
+    pub clock: Arc<dyn Clock>,
+    pub passwords: PasswordHasher,
+    pub pii: Arc<Pii>,
+    pub redis: Option<Redis>,
+    /// The discovery document, built once.
+    pub discovery: Arc<Vec<u8>>,
+}

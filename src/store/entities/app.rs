@@ -1,0 +1,32 @@
+//! `apps` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "apps")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub name: String,
+    pub is_public: bool,
+    pub redirect_uris: Json,
+    pub post_logout_redirect_uris: Json,
+    pub grant_types: Json,
+    pub scopes: Json,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::app_secret::Entity")]
+    Secrets,
+}
+
+impl Related<super::app_secret::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Secrets.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,7 @@
+//! sea-orm entities, one file per table. Private to the store: repositories hand out domain rows.
+
+pub mod app;
+pub mod app_secret;
+pub mod meta;
+pub mod signing_key;
+pub mod user;

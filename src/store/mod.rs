@@ -1,0 +1,114 @@
+//! Persistence: the two database handles (accounts, ops), sea-orm entities and repositories,
+//! migrations, and the optional Redis connection. Only this module imports sea-orm and redis.
+
+pub mod apps;
+mod entities;
+pub mod meta;
+pub mod migrate;
+pub mod redis;
+pub mod signing_keys;
+pub mod users;
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, SqlErr};
+
+/// An opaque database handle, passed around by domain code.
+pub type Db = DatabaseConnection;
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error("a record with this {0} already exists")]
+    Duplicate(&'static str),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    fn from_insert(err: DbErr, what: &'static str) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Duplicate(what),
+            _ => Self::Db(err),
+        }
+    }
+}
+
+/// The accounts and ops databases (DESIGN.md "Storage"). They may be the same database.
+#[derive(Debug, Clone)]
+pub struct Databases {
+    pub accounts: Db,
+    pub ops: Db,
+}
+
+impl Databases {
+    /// Connects to both databases. SQLite files (and their folder) are created when missing.
+    pub async fn connect(ops_url: &str, accounts_url: &str) -> Result<Self, StoreError> {
+        let ops = connect(ops_url).await?;
+        let accounts = if accounts_url == ops_url {
+            ops.clone()
+        } else {
+            connect(accounts_url).await?
+        };
+        Ok(Self { accounts, ops })
+    }
+
+    /// Checks that both databases answer.
+    pub async fn ping(&self) -> (Result<(), StoreError>, Result<(), StoreError>) {
+        (
+            self.accounts.ping().await.map_err(StoreError::from),
+            self.ops.ping().await.map_err(StoreError::from),
+        )
+    }
+
+    pub async fn close(self) {
+        let _ = self.accounts.close().await;
+        let _ = self.ops.close().await;
+    }
+}
+
+async fn connect(url: &str) -> Result<Db, StoreError> {
+    if let Some(path) = sqlite_path(url) {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Db(DbErr::Custom(format!("{}: {e}", dir.display())))
+                })?;
+            }
+        }
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    if sqlite_path(url).is_some() {
+        // One writer at a time is SQLite's model; a small pool avoids lock contention.
+        options.max_connections(4).min_connections(1);
+    } else {
+        options.max_connections(20).min_connections(1);
+    }
+    let db = Database::connect(options).await?;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        for pragma in [
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA busy_timeout = 5000",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA synchronous = NORMAL",
+        ] {
+            db.execute_unprepared(pragma).await?;
+        }
+    }
+    Ok(db)
+}
+
+/// The file path of a `sqlite:` URL (none for in-memory databases).
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
