@@ -20,15 +20,25 @@ pub struct Running {
     admin: Server,
 }
 
-fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
+/// Binds one address.
+pub fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
     TcpListener::bind(addr).map_err(|source| StartError::Bind { addr, source })
 }
 
-/// Binds the public and admin listeners (port 0 picks a free port).
+/// Binds the configured public and admin addresses (port 0 picks a free port).
 pub fn start(state: AppState) -> Result<Running, StartError> {
+    let public = bind(state.settings.public_addr)?;
+    let admin = bind(state.settings.admin_addr)?;
+    start_on(state, public, admin)
+}
+
+/// Serves on listeners the caller bound (tests bind first to learn the issuer's port).
+pub fn start_on(
+    state: AppState,
+    public_listener: TcpListener,
+    admin_listener: TcpListener,
+) -> Result<Running, StartError> {
     let settings = state.settings.clone();
-    let public_listener = bind(settings.public_addr)?;
-    let admin_listener = bind(settings.admin_addr)?;
     let public_addr = public_listener
         .local_addr()
         .map_err(|source| StartError::Bind {

@@ -30,7 +30,9 @@ impl ConfigError {
         let mut path = err.path.clone();
         let message = match &err.kind {
             Kind::UnknownField(field, expected) => {
-                path.push(field.clone());
+                if path.last() != Some(field) {
+                    path.push(field.clone());
+                }
                 format!("unknown key; expected one of: {}", expected.join(", "))
             }
             Kind::UnknownVariant(value, expected) => {
@@ -41,6 +43,12 @@ impl ConfigError {
             }
             other => other.to_string(),
         };
+        // A bad list item (`keys.algorithms.2`) is reported against its list.
+        let mut message = message;
+        while let Some(index) = path.last().filter(|s| s.parse::<usize>().is_ok()).cloned() {
+            path.pop();
+            message = format!("item {index}: {message}");
+        }
         if path.is_empty() {
             return Self::File(err.to_string());
         }

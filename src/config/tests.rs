@@ -2,6 +2,7 @@ use std::path::Path;
 
 use super::*;
 
+#[allow(clippy::result_large_err)] // figment::Jail fixes the closure's error type
 fn load_with(file: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
     let mut result = None;
     figment::Jail::expect_with(|jail| {

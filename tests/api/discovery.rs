@@ -1,0 +1,34 @@
+use crate::common::spawn_app;
+
+#[tokio::test]
+async fn discovery_names_the_issuer_and_only_working_endpoints() {
+    let app = spawn_app().await;
+    let res = app.get("/.well-known/openid-configuration").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let doc: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(doc["issuer"], app.issuer);
+    assert_eq!(doc["jwks_uri"], format!("{}/jwks", app.issuer));
+    // Nothing is advertised before it works.
+    assert!(doc.get("authorization_endpoint").is_none());
+    assert!(doc.get("token_endpoint").is_none());
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+    let a = app.get("/jwks").await;
+    let b = app.get_admin("/health/live").await;
+    let missing = app.get("/no-such-page").await;
+    assert_eq!(missing.status(), 404);
+    let ids: Vec<String> = [&a, &b, &missing]
+        .iter()
+        .map(|r| r.headers()["x-request-id"].to_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        ids.iter().all(|id| uuid::Uuid::parse_str(id).is_ok()),
+        "{ids:?}"
+    );
+    assert_ne!(ids[0], ids[1]);
+    assert_eq!(a.headers()["x-content-type-options"], "nosniff");
+}

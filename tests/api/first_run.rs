@@ -1,0 +1,120 @@
+//! The first-run promise: `tessera` with no arguments and no configuration starts on embedded
+//! defaults, and a second start reuses everything.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use crate::common::kids;
+
+struct Started {
+    child: Child,
+    public: String,
+    admin: String,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+/// Starts `tessera` (no arguments) in `cwd` on free ports and waits for it to say where it listens.
+fn start(cwd: &std::path::Path) -> Started {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("TESSERA_")) {
+        cmd.env_remove(k);
+    }
+    let mut child = cmd
+        .current_dir(cwd)
+        .env("TESSERA_PUBLIC_ADDR", "127.0.0.1:0")
+        .env("TESSERA_ADMIN_ADDR", "127.0.0.1:0")
+        .env("TESSERA_WORKERS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut url_after = |label: &str| loop {
+        let line = lines
+            .next()
+            .expect("tessera exited before listening")
+            .unwrap();
+        if line.contains(label) {
+            return line.rsplit(' ').next().unwrap().to_owned();
+        }
+    };
+    let public = url_after("public (issuer http://127.0.0.1:8080)");
+    let admin = url_after("admin:");
+    Started {
+        child,
+        public,
+        admin,
+        stderr,
+    }
+}
+
+fn stop(mut started: Started) -> String {
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(started.child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = started.child.wait().unwrap();
+    assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
+    started.stderr.join().unwrap()
+}
+
+#[tokio::test]
+async fn no_arguments_means_serve_on_embedded_defaults_and_a_restart_reuses_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = start(dir.path());
+    let jwks: serde_json::Value = reqwest::get(format!("{}/jwks", first.public))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ready = reqwest::get(format!("{}/health/ready", first.admin))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    let logs = stop(first);
+    assert!(logs.contains("DEVELOPMENT master key"), "{logs}");
+    assert!(logs.contains("stopped"), "{logs}");
+
+    let data = dir.path().join("data");
+    for file in ["ops.db", "accounts.db", "master.key"] {
+        assert!(data.join(file).exists(), "{file} missing");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.join("master.key"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let key_before = std::fs::read(data.join("master.key")).unwrap();
+
+    let second = start(dir.path());
+    let again: serde_json::Value = reqwest::get(format!("{}/jwks", second.public))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    stop(second);
+    assert_eq!(
+        kids(&again),
+        kids(&jwks),
+        "the second start reuses the keys"
+    );
+    assert_eq!(std::fs::read(data.join("master.key")).unwrap(), key_before);
+}

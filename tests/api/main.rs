@@ -1,0 +1,16 @@
+//! Integration tests: one binary (link time), each test isolated by `spawn_app()`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cli;
+mod config;
+mod discovery;
+mod first_run;
+mod health;
+mod jwks;
+mod key_rotation;
+mod master_key;
+mod migrations;
