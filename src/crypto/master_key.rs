@@ -30,6 +30,8 @@ pub enum MasterKeyError {
     },
     #[error("master key from {0} is not 32 bytes of base64 (see keys.example)")]
     Malformed(String),
+    #[error("master key from {0} is the all-zero example from keys.example; generate a real one")]
+    ExampleKey(String),
 }
 
 /// Where the master key came from.
@@ -62,6 +64,9 @@ impl MasterKey {
         let bytes = crate::config::decode_base64(text.trim())
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .ok_or_else(|| MasterKeyError::Malformed(origin.to_owned()))?;
+        if bytes == [0u8; 32] {
+            return Err(MasterKeyError::ExampleKey(origin.to_owned()));
+        }
         Ok(Self::from_bytes(bytes))
     }
 
@@ -126,7 +131,7 @@ fn write_new_key_file(path: &Path, key: &MasterKey) -> Result<(), MasterKeyError
         source,
     };
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
+        crate::store::create_private_dir(dir).map_err(io)?;
     }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -161,6 +166,15 @@ mod tests {
         assert!(MasterKey::from_base64(&key.to_base64(), "t").is_ok());
         assert!(MasterKey::from_base64("c2hvcnQ=", "t").is_err());
         assert!(MasterKey::from_base64("not base64!", "t").is_err());
+        let example = include_str!("../../keys.example");
+        let example_value = example
+            .lines()
+            .find(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .unwrap();
+        assert!(matches!(
+            MasterKey::from_base64(example_value, "t"),
+            Err(MasterKeyError::ExampleKey(_))
+        ));
         assert!(!format!("{key:?}").contains(&key.to_base64()));
     }
 

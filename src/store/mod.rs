@@ -104,6 +104,18 @@ async fn connect(url: &str) -> Result<Db, StoreError> {
     Ok(db)
 }
 
+/// Creates a folder (and its parents) readable by the owner only: it holds keys and databases.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
 /// The file path of a `sqlite:` URL (none for in-memory databases).
 fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url
