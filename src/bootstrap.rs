@@ -95,11 +95,13 @@ pub async fn open(
         clock.clone(),
     ));
 
-    // Refuse a wrong master key before any migration or write.
+    // Refuse a wrong master key before any migration or write (a lost development key file
+    // included: a new one is written only when no existing data needed the old one).
     if migrate::has_meta_table(&dbs.ops).await? {
         verify_master_key_check(&dbs, &master).await?;
         keys.verify_master_key().await?;
     }
+    master_key::persist(&master, &source)?;
     if mode == Mode::Full {
         if settings.run_migrations {
             migrate::up(&dbs).await?;

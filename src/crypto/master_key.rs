@@ -95,8 +95,9 @@ impl MasterKey {
     }
 }
 
-/// Loads the master key as configured; in development (nothing configured) reads or creates
-/// `<data_dir>/master.key`.
+/// Loads the master key as configured; in development (nothing configured) reads
+/// `<data_dir>/master.key`, or generates a key that the caller writes with [`persist`] once it
+/// has checked that no existing data needs another key.
 pub fn load(settings: &Settings) -> Result<(MasterKey, MasterKeySource), MasterKeyError> {
     if let Some(text) = &settings.master_key {
         let key = MasterKey::from_base64(text.expose_secret(), "TESSERA_MASTER_KEY")?;
@@ -111,9 +112,15 @@ pub fn load(settings: &Settings) -> Result<(MasterKey, MasterKeySource), MasterK
         let key = read_key_file(&path)?;
         return Ok((key, MasterKeySource::DevExisting(path)));
     }
-    let key = MasterKey::generate();
-    write_new_key_file(&path, &key)?;
-    Ok((key, MasterKeySource::DevGenerated(path)))
+    Ok((MasterKey::generate(), MasterKeySource::DevGenerated(path)))
+}
+
+/// Writes a newly generated development key (a no-op for every other source).
+pub fn persist(key: &MasterKey, source: &MasterKeySource) -> Result<(), MasterKeyError> {
+    match source {
+        MasterKeySource::DevGenerated(path) => write_new_key_file(path, key),
+        _ => Ok(()),
+    }
 }
 
 fn read_key_file(path: &Path) -> Result<MasterKey, MasterKeyError> {
@@ -190,6 +197,11 @@ mod tests {
         let (first, source) = load(&settings).unwrap();
         let path = dir.path().join("data").join(DEV_KEY_FILE);
         assert_eq!(source, MasterKeySource::DevGenerated(path.clone()));
+        assert!(
+            !path.exists(),
+            "nothing is written before the caller persists it"
+        );
+        persist(&first, &source).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         let (second, source) = load(&settings).unwrap();

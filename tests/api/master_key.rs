@@ -101,3 +101,23 @@ async fn a_malformed_master_key_is_a_config_error() {
         "nothing was created"
     );
 }
+
+#[tokio::test]
+async fn a_lost_development_key_is_not_replaced_over_existing_data() {
+    let env = TestEnv::new().await;
+    let mut settings = env.settings();
+    settings.master_key = None;
+    env.open(settings.clone(), Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let key_file = env.data_dir().join("master.key");
+    assert!(key_file.exists());
+    std::fs::remove_file(&key_file).unwrap();
+
+    let err = env.open(settings, Arc::new(SystemClock)).await.unwrap_err();
+    assert!(matches!(err, StartError::WrongMasterKey), "{err:?}");
+    assert!(
+        !key_file.exists(),
+        "no new key was written over data sealed with the old one"
+    );
+}
