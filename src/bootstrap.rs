@@ -59,9 +59,12 @@ impl From<KeyRingError> for StartError {
 /// How much of the system to open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// Everything: migrations (unless disabled), the key ring synced, Redis connected.
-    Full,
-    /// Databases and master key only, no migrations and no writes (for `tessera migrate`).
+    /// A server: migrations (unless disabled), the key ring synced and scheduled, Redis.
+    Server,
+    /// An operator command: migrations (unless disabled); the key ring is not synced (the
+    /// `keys` commands do that themselves) and Redis is not needed.
+    Cli,
+    /// Databases and the master key only, no migrations (for `tessera migrate`).
     DatabasesOnly,
 }
 
@@ -72,17 +75,6 @@ pub async fn open(
     mode: Mode,
 ) -> Result<AppState, StartError> {
     let (master, source) = master_key::load(&settings)?;
-    match &source {
-        MasterKeySource::DevGenerated(path) => tracing::warn!(
-            path = %path.display(),
-            "generated a DEVELOPMENT master key; set TESSERA_MASTER_KEY_FILE in production and keep a backup"
-        ),
-        MasterKeySource::DevExisting(path) => tracing::warn!(
-            path = %path.display(),
-            "using the DEVELOPMENT master key from the data dir; set TESSERA_MASTER_KEY_FILE in production"
-        ),
-        MasterKeySource::Env | MasterKeySource::File(_) => {}
-    }
     let dbs = Databases::connect(
         &settings.ops_database_url(),
         &settings.accounts_database_url(),
@@ -102,7 +94,18 @@ pub async fn open(
         keys.verify_master_key().await?;
     }
     master_key::persist(&master, &source)?;
-    if mode == Mode::Full {
+    match &source {
+        MasterKeySource::DevGenerated(path) => tracing::warn!(
+            path = %path.display(),
+            "generated a DEVELOPMENT master key; set TESSERA_MASTER_KEY_FILE in production and keep a backup"
+        ),
+        MasterKeySource::DevExisting(path) => tracing::warn!(
+            path = %path.display(),
+            "using the DEVELOPMENT master key from the data dir; set TESSERA_MASTER_KEY_FILE in production"
+        ),
+        MasterKeySource::Env | MasterKeySource::File(_) => {}
+    }
+    if mode != Mode::DatabasesOnly {
         if settings.run_migrations {
             migrate::up(&dbs).await?;
         } else {
@@ -116,10 +119,12 @@ pub async fn open(
             }
         }
         write_master_key_check(&dbs, &master, clock.as_ref()).await?;
+    }
+    if mode == Mode::Server {
         keys.sync().await?;
     }
     let redis = match (&settings.redis_url, mode) {
-        (Some(url), Mode::Full) => Some(
+        (Some(url), Mode::Server) => Some(
             Redis::connect(
                 url.expose_secret(),
                 &settings.redis_key_prefix,
@@ -133,7 +138,10 @@ pub async fn open(
         redis.ping(Duration::from_secs(2)).await?;
     }
     let passwords = PasswordHasher::new(&settings.password)?;
-    let discovery = Arc::new(crate::oauth::discovery::document(&settings.issuer));
+    let discovery = Arc::new(crate::oauth::discovery::document(
+        &settings.issuer,
+        &settings.keys.algorithms,
+    ));
     Ok(AppState {
         pii: Arc::new(Pii::new(&master)),
         settings: Arc::new(settings),

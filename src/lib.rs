@@ -11,7 +11,6 @@ pub mod crypto;
 pub mod http;
 pub mod identity;
 pub mod oauth;
-pub mod server;
 pub mod state;
 pub mod store;
 pub mod telemetry;

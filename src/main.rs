@@ -132,6 +132,16 @@ enum KeysAction {
         /// The successor signs immediately (for a compromised key).
         #[arg(long)]
         now: bool,
+        /// With --now: also take the previous key out of the JWKS, so tokens it signed stop
+        /// verifying.
+        #[arg(long)]
+        remove_previous: bool,
+    },
+    /// Stop signing with an algorithm removed from keys.algorithms (its keys stay published
+    /// for keys.retention).
+    Retire {
+        #[arg(long)]
+        alg: String,
     },
 }
 
@@ -147,7 +157,6 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!(error = %err, "command failed");
             eprintln!("error: {err}");
             ExitCode::from(err.exit_code())
         }
@@ -213,7 +222,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         },
         Command::Keys { action } => match action {
             KeysAction::List => cli::keys_list(settings).await,
-            KeysAction::Rotate { alg, now } => cli::keys_rotate(settings, alg, now).await,
+            KeysAction::Rotate {
+                alg,
+                now,
+                remove_previous,
+            } => cli::keys_rotate(settings, alg, now, remove_previous).await,
+            KeysAction::Retire { alg } => cli::keys_retire(settings, &alg).await,
         },
     }
 }

@@ -7,5 +7,5 @@ mod scope;
 
 pub use grant::{GrantType, UnknownGrant};
 pub use redirect_uri::{RedirectUri, RedirectUriError};
-pub use register::{create_app, list_apps, AppError, AppSummary, CreatedApp, NewApp};
+pub use register::{create_app, list_apps, AppError, AppSummary, CreatedApp, NewApp, ValidApp};
 pub use scope::{Scope, ScopeError, SUPPORTED_SCOPES};

@@ -84,72 +84,105 @@ pub enum AppError {
     Store(#[from] StoreError),
 }
 
-/// Registers an app; for a confidential app, also its first secret.
+/// An app whose settings passed every check; nothing is written yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidApp {
+    name: String,
+    is_public: bool,
+    redirect_uris: Vec<String>,
+    post_logout_redirect_uris: Vec<String>,
+    grants: BTreeSet<GrantType>,
+    scopes: BTreeSet<Scope>,
+}
+
+impl NewApp {
+    /// Checks the settings as a whole.
+    pub fn validate(self) -> Result<ValidApp, AppError> {
+        let name = self.name.trim().to_owned();
+        let count = name.chars().count();
+        if count == 0 || count > 200 || name.chars().any(char::is_control) {
+            return Err(AppError::InvalidName);
+        }
+        let grants: BTreeSet<GrantType> = if self.grant_types.is_empty() {
+            [GrantType::AuthorizationCode, GrantType::RefreshToken].into()
+        } else {
+            self.grant_types
+                .iter()
+                .flat_map(|g| g.split(','))
+                .map(|g| g.trim().parse())
+                .collect::<Result<_, _>>()?
+        };
+        let redirect_uris = dedup(
+            self.redirect_uris
+                .iter()
+                .map(|u| RedirectUri::parse(u, self.is_public).map(|u| u.as_str().to_owned()))
+                .collect::<Result<_, _>>()?,
+        );
+        let post_logout_redirect_uris = dedup(
+            self.post_logout_redirect_uris
+                .iter()
+                .map(|u| RedirectUri::parse(u, self.is_public).map(|u| u.as_str().to_owned()))
+                .collect::<Result<_, _>>()
+                .map_err(AppError::PostLogoutRedirectUri)?,
+        );
+        if grants.contains(&GrantType::AuthorizationCode) && redirect_uris.is_empty() {
+            return Err(AppError::MissingRedirectUri);
+        }
+        if grants.contains(&GrantType::RefreshToken)
+            && !grants.contains(&GrantType::AuthorizationCode)
+        {
+            return Err(AppError::RefreshWithoutCode);
+        }
+        if self.is_public && grants.contains(&GrantType::ClientCredentials) {
+            return Err(AppError::PublicClientCredentials);
+        }
+        let scopes: BTreeSet<Scope> = if self.scopes.is_empty() {
+            let mut defaults = vec!["openid", "profile", "email"];
+            if grants.contains(&GrantType::RefreshToken) {
+                defaults.push("offline_access");
+            }
+            defaults
+                .into_iter()
+                .map(str::parse)
+                .collect::<Result<_, _>>()?
+        } else {
+            self.scopes
+                .iter()
+                .flat_map(|s| s.split_whitespace())
+                .map(str::parse)
+                .collect::<Result<_, _>>()?
+        };
+        Ok(ValidApp {
+            name,
+            is_public: self.is_public,
+            redirect_uris,
+            post_logout_redirect_uris,
+            grants,
+            scopes,
+        })
+    }
+}
+
+/// Registers a validated app; for a confidential app, also its first secret.
 pub async fn create_app(
     db: &Db,
     clock: &Arc<dyn Clock>,
-    new: NewApp,
+    app: ValidApp,
 ) -> Result<CreatedApp, AppError> {
-    let name = new.name.trim().to_owned();
-    let count = name.chars().count();
-    if count == 0 || count > 200 || name.chars().any(char::is_control) {
-        return Err(AppError::InvalidName);
-    }
-    let grants: BTreeSet<GrantType> = if new.grant_types.is_empty() {
-        [GrantType::AuthorizationCode, GrantType::RefreshToken].into()
-    } else {
-        new.grant_types
-            .iter()
-            .flat_map(|g| g.split(','))
-            .map(|g| g.trim().parse())
-            .collect::<Result<_, _>>()?
-    };
-    let redirect_uris = dedup(
-        new.redirect_uris
-            .iter()
-            .map(|u| RedirectUri::parse(u, new.is_public).map(|u| u.as_str().to_owned()))
-            .collect::<Result<_, _>>()?,
-    );
-    let post_logout = dedup(
-        new.post_logout_redirect_uris
-            .iter()
-            .map(|u| RedirectUri::parse(u, new.is_public).map(|u| u.as_str().to_owned()))
-            .collect::<Result<_, _>>()
-            .map_err(AppError::PostLogoutRedirectUri)?,
-    );
-    if grants.contains(&GrantType::AuthorizationCode) && redirect_uris.is_empty() {
-        return Err(AppError::MissingRedirectUri);
-    }
-    if grants.contains(&GrantType::RefreshToken) && !grants.contains(&GrantType::AuthorizationCode)
-    {
-        return Err(AppError::RefreshWithoutCode);
-    }
-    if new.is_public && grants.contains(&GrantType::ClientCredentials) {
-        return Err(AppError::PublicClientCredentials);
-    }
-    let scopes: BTreeSet<Scope> = if new.scopes.is_empty() {
-        let mut defaults = vec!["openid", "profile", "email"];
-        if grants.contains(&GrantType::RefreshToken) {
-            defaults.push("offline_access");
-        }
-        defaults
-            .into_iter()
-            .map(str::parse)
-            .collect::<Result<_, _>>()?
-    } else {
-        new.scopes
-            .iter()
-            .flat_map(|s| s.split_whitespace())
-            .map(str::parse)
-            .collect::<Result<_, _>>()?
-    };
-
+    let ValidApp {
+        name,
+        is_public,
+        redirect_uris,
+        post_logout_redirect_uris: post_logout,
+        grants,
+        scopes,
+    } = app;
     let now = clock.now();
     let client_id = random::token::<16>();
     let row = AppRow {
         id: client_id.clone(),
         name,
-        is_public: new.is_public,
+        is_public,
         redirect_uris,
         post_logout_redirect_uris: post_logout,
         grant_types: grants.iter().map(|g| g.as_str().to_owned()).collect(),
@@ -157,7 +190,7 @@ pub async fn create_app(
         created_at: now,
         updated_at: now,
     };
-    let secret = (!new.is_public).then(random::token::<32>);
+    let secret = (!is_public).then(random::token::<32>);
     let secret_row = secret.as_ref().map(|s| SecretRow {
         id: uuid::Uuid::new_v4().to_string(),
         app_id: client_id.clone(),

@@ -11,7 +11,7 @@ use crate::bootstrap::{self, Mode};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{redacted_toml, Settings};
 use crate::crypto::keyring::{RotateOutcome, SigningAlg};
-use crate::identity::{self, Email, NewUser};
+use crate::identity::{self, Email, NewUser, PasswordHasher};
 use crate::state::AppState;
 use crate::store::migrate::{self, Target};
 
@@ -28,21 +28,22 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Opens storage for an operator command (no key-ring schedule, no Redis).
 async fn open(settings: Settings) -> Result<AppState, CliError> {
-    Ok(bootstrap::open(settings, clock(), Mode::Full).await?)
+    Ok(bootstrap::open(settings, clock(), Mode::Cli).await?)
 }
 
 /// `tessera serve`: runs both listeners until SIGTERM/SIGINT.
 pub async fn serve(settings: Settings) -> Result<(), CliError> {
-    let state = open(settings).await?;
-    let running = crate::server::start(state)?;
+    let state = bootstrap::open(settings, clock(), Mode::Server).await?;
+    let running = crate::http::server::start(state)?;
     let issuer = running.state.settings.issuer.clone();
     tracing::info!(public = %running.public_addr, admin = %running.admin_addr, %issuer, "listening");
     println!("Tessera is listening");
     println!("  public (issuer {issuer}): http://{}", running.public_addr);
     println!("  admin:                    http://{}", running.admin_addr);
     running
-        .run_until(crate::server::shutdown_signal())
+        .run_until(crate::http::server::shutdown_signal())
         .await
         .map_err(failed)
 }
@@ -84,9 +85,11 @@ async fn migrate_status_of(state: &AppState) -> Result<(), CliError> {
 }
 
 /// `tessera client create`.
+/// The input is checked before anything is opened, so bad input writes nothing.
 pub async fn client_create(settings: Settings, new: NewApp) -> Result<(), CliError> {
+    let app = new.validate()?;
     let state = open(settings).await?;
-    let created = apps::create_app(&state.dbs.ops, &state.clock, new).await?;
+    let created = apps::create_app(&state.dbs.ops, &state.clock, app).await?;
     println!("{}", serde_json::to_string(&created).map_err(failed)?);
     Ok(())
 }
@@ -118,18 +121,21 @@ pub async fn user_create(
     name: Option<String>,
     password: SecretString,
 ) -> Result<(), CliError> {
-    let email: Email = email.parse()?;
+    let new = NewUser {
+        email: email.parse::<Email>()?,
+        name,
+        password,
+    };
+    // Checked before anything is opened, so bad input writes nothing.
+    let policy = PasswordHasher::new(&settings.password).map_err(failed)?;
+    identity::check_new_user(&new, &policy)?;
     let state = open(settings).await?;
     let id = identity::create_user(
         &state.dbs.accounts,
         &state.pii,
         &state.passwords,
         &state.clock,
-        NewUser {
-            email,
-            name,
-            password,
-        },
+        new,
     )
     .await?;
     println!("{id}");
@@ -142,10 +148,35 @@ pub async fn user_list(settings: Settings) -> Result<(), CliError> {
     print_json(&identity::list_users(&state.dbs.accounts, &state.pii).await?)
 }
 
+/// Opens storage and brings the key ring up to date (creating the first keys if none exist).
+async fn open_ring(settings: Settings) -> Result<AppState, CliError> {
+    let state = open(settings).await?;
+    state.keys.sync().await.map_err(failed)?;
+    Ok(state)
+}
+
+fn parse_alg(text: &str) -> Result<SigningAlg, CliError> {
+    text.parse()
+        .map_err(|e: crate::crypto::keyring::UnknownAlg| CliError::Input(e.to_string()))
+}
+
 /// `tessera keys list`.
 pub async fn keys_list(settings: Settings) -> Result<(), CliError> {
-    let state = open(settings).await?;
+    let state = open_ring(settings).await?;
     print_json(&state.keys.list().await.map_err(failed)?)
+}
+
+/// `tessera keys retire --alg A`: for an algorithm removed from `keys.algorithms`.
+pub async fn keys_retire(settings: Settings, alg: &str) -> Result<(), CliError> {
+    let alg = parse_alg(alg)?;
+    if settings.keys.algorithms.contains(&alg) {
+        return Err(CliError::Input(format!(
+            "{alg} is still in keys.algorithms; remove it there first (or use `keys rotate`)"
+        )));
+    }
+    let state = open(settings).await?;
+    let retired = state.keys.retire(alg).await.map_err(failed)?;
+    print_json(&serde_json::json!({ "alg": alg.as_str(), "retired": retired }))
 }
 
 /// `tessera keys rotate`: every configured algorithm, or one.
@@ -153,12 +184,14 @@ pub async fn keys_rotate(
     settings: Settings,
     alg: Option<String>,
     immediately: bool,
+    remove_previous: bool,
 ) -> Result<(), CliError> {
+    if remove_previous && !immediately {
+        return Err(CliError::Input("--remove-previous needs --now".into()));
+    }
     let algs: Vec<SigningAlg> = match alg {
         Some(a) => {
-            let alg: SigningAlg = a
-                .parse()
-                .map_err(|e: crate::crypto::keyring::UnknownAlg| CliError::Input(e.to_string()))?;
+            let alg = parse_alg(&a)?;
             if !settings.keys.algorithms.contains(&alg) {
                 return Err(CliError::Input(format!(
                     "{alg} is not in keys.algorithms; add it there to give it a key"
@@ -168,9 +201,13 @@ pub async fn keys_rotate(
         }
         None => settings.keys.algorithms.clone(),
     };
-    let state = open(settings).await?;
+    let state = open_ring(settings).await?;
     for alg in algs {
-        let outcome = state.keys.rotate(alg, immediately).await.map_err(failed)?;
+        let outcome = state
+            .keys
+            .rotate(alg, immediately, remove_previous)
+            .await
+            .map_err(failed)?;
         let line = match outcome {
             RotateOutcome::Scheduled { kid, activates_at } => serde_json::json!({
                 "alg": alg.as_str(), "kid": kid, "state": "next", "activates_at": activates_at,
@@ -181,9 +218,14 @@ pub async fn keys_rotate(
             }),
             RotateOutcome::Activated { kid, retired } => serde_json::json!({
                 "alg": alg.as_str(), "kid": kid, "state": "active", "retired": retired,
+                "previous_removed": remove_previous,
             }),
         };
         println!("{line}");
+    }
+    if remove_previous {
+        // Applies the removal now rather than at the servers' next schedule run.
+        state.keys.sync().await.map_err(failed)?;
     }
     Ok(())
 }

@@ -91,18 +91,31 @@ pub fn redacted_toml(s: &Settings) -> String {
     toml::to_string(&view).unwrap_or_else(|e| format!("# cannot render the settings: {e}\n"))
 }
 
-/// Replaces a URL's password; a URL that does not parse is hidden whole.
+/// Replaces a URL's password, in its user information or in a `password`-like query
+/// parameter; a URL that does not parse is hidden whole.
 fn redact_url(raw: &str) -> String {
     if raw.starts_with("sqlite:") {
         return raw.to_owned();
     }
-    match Url::parse(raw) {
-        Ok(mut url) => {
-            if url.password().is_some() {
-                let _ = url.set_password(Some(REDACTED));
-            }
-            url.to_string()
-        }
-        Err(_) => REDACTED.to_owned(),
+    let Ok(mut url) = Url::parse(raw) else {
+        return REDACTED.to_owned();
+    };
+    if url.password().is_some() {
+        let _ = url.set_password(Some(REDACTED));
     }
+    if url.query().is_some() {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let value = if k.to_ascii_lowercase().contains("password") {
+                    REDACTED.to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), value)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
 }

@@ -84,6 +84,8 @@ fn semantic_rules_name_their_key() {
         ("TESSERA_ISSUER", "http://id.example.com", "issuer"),
         ("TESSERA_ISSUER", "https://id.example.com/", "issuer"),
         ("TESSERA_ISSUER", "https://id.example.com?x=1", "issuer"),
+        ("TESSERA_ISSUER", "https://id.example.com/tenant", "issuer"),
+        ("TESSERA_REDIS_URL", "rediss://cache:6380", "redis_url"),
         ("TESSERA_MASTER_KEY", "c2hvcnQ=", "master_key"),
         ("TESSERA_DATABASE_URL", "mysql://x", "database_url"),
         ("TESSERA_REDIS_URL", "http://x", "redis_url"),
@@ -95,6 +97,14 @@ fn semantic_rules_name_their_key() {
             "keys.algorithms",
         ),
         ("TESSERA_KEYS__PREPUBLISH", "1s", "keys.prepublish"),
+        ("TESSERA_KEYS__PREPUBLISH", "5m", "keys.prepublish"),
+        ("TESSERA_KEYS__RETENTION", "300000y", "keys.retention"),
+        (
+            "TESSERA_KEYS__ROTATION_INTERVAL",
+            "300000y",
+            "keys.rotation_interval",
+        ),
+        ("TESSERA_SHUTDOWN_TIMEOUT", "2h", "shutdown_timeout"),
         (
             "TESSERA_PASSWORD__SCRYPT_LOG_N",
             "40",
@@ -149,7 +159,10 @@ fn config_check_output_redacts_secrets() {
     .unwrap();
     let out = redacted_toml(&s);
     assert!(
-        !out.contains("hunter2") && !out.contains("sesame") && !out.contains("AAAAAAAA"),
+        !out.contains("hunter2")
+            && !out.contains("sesame")
+            && !out.contains("swordfish")
+            && !out.contains("AAAAAAAA"),
         "{out}"
     );
     assert!(out.contains("master_key = \"<redacted>\""), "{out}");

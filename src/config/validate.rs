@@ -40,10 +40,10 @@ impl Settings {
         }
         if let Some(url) = &self.redis_url {
             let url = url.expose_secret();
-            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+            if !url.starts_with("redis://") {
                 return Err(ConfigError::invalid(
                     "redis_url",
-                    "must start with redis:// or rediss://",
+                    "must start with redis:// (TLS to Redis is not built in: use a private network or a TLS tunnel)",
                 ));
             }
         }
@@ -51,6 +51,12 @@ impl Settings {
             return Err(ConfigError::invalid(
                 "log_level",
                 "must be a tracing filter such as `info` or `tessera=debug,info`",
+            ));
+        }
+        if self.shutdown_timeout > Duration::from_secs(3600) {
+            return Err(ConfigError::invalid(
+                "shutdown_timeout",
+                "must be at most 1h",
             ));
         }
         if self.workers > 256 {
@@ -82,24 +88,35 @@ impl Settings {
                 "lists an algorithm twice",
             ));
         }
-        if keys.jwks_max_age > Duration::from_secs(86_400) {
-            return Err(ConfigError::invalid(
-                "keys.jwks_max_age",
-                "must be at most 1 day",
-            ));
+        const DAY: u64 = 86_400;
+        for (key, value, max, text) in [
+            ("keys.jwks_max_age", keys.jwks_max_age, DAY, "1 day"),
+            ("keys.prepublish", keys.prepublish, 90 * DAY, "90 days"),
+            ("keys.retention", keys.retention, 365 * DAY, "365 days"),
+            (
+                "keys.rotation_interval",
+                keys.rotation_interval,
+                5 * 365 * DAY,
+                "5 years",
+            ),
+        ] {
+            if value > Duration::from_secs(max) {
+                return Err(ConfigError::invalid(key, format!("must be at most {text}")));
+            }
         }
-        // DESIGN.md "Keys": a successor is published at least one JWKS cache period before it signs.
-        if keys.prepublish < keys.jwks_max_age {
-            return Err(ConfigError::invalid(
-                "keys.prepublish",
-                "must be at least keys.jwks_max_age",
-            ));
-        }
-        if keys.retention < keys.jwks_max_age {
-            return Err(ConfigError::invalid(
-                "keys.retention",
-                "must be at least keys.jwks_max_age",
-            ));
+        // DESIGN.md "Keys": a successor is published at least one JWKS cache period before it
+        // signs, counting the time another instance may take to notice it (one poll).
+        let visible = keys.jwks_max_age + keys.poll_interval;
+        for (key, value) in [
+            ("keys.prepublish", keys.prepublish),
+            ("keys.retention", keys.retention),
+        ] {
+            if value < visible {
+                return Err(ConfigError::invalid(
+                    key,
+                    "must be at least keys.jwks_max_age + keys.poll_interval",
+                ));
+            }
         }
         if keys.rotation_interval <= keys.prepublish {
             return Err(ConfigError::invalid(
@@ -172,6 +189,12 @@ fn validate_issuer(issuer: &str) -> Result<(), ConfigError> {
     }
     if issuer.ends_with('/') {
         return Err(bad("must not end with `/`"));
+    }
+    // Tessera serves its endpoints at the root of its host.
+    if url.path() != "/" {
+        return Err(bad(
+            "must not have a path (Tessera serves at the root of its host)",
+        ));
     }
     match url.scheme() {
         "https" => Ok(()),

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod middleware;
 pub mod public;
+pub mod server;
 
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App};

@@ -8,4 +8,4 @@ mod users;
 pub use email::{Email, EmailError};
 pub use password::{PasswordError, PasswordHasher, Verification};
 pub use pii::Pii;
-pub use users::{create_user, list_users, NewUser, UserError, UserSummary};
+pub use users::{check_new_user, create_user, list_users, NewUser, UserError, UserSummary};

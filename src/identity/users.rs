@@ -60,6 +60,13 @@ fn check_name(name: &str) -> Result<String, UserError> {
     Ok(name.to_owned())
 }
 
+/// Checks a new user's name and password against the policy, writing nothing.
+pub fn check_new_user(new: &NewUser, hasher: &PasswordHasher) -> Result<(), UserError> {
+    new.name.as_deref().map(check_name).transpose()?;
+    hasher.check_policy(&new.password)?;
+    Ok(())
+}
+
 /// Creates a user with a password; returns the new user's id.
 pub async fn create_user(
     db: &Db,
@@ -68,8 +75,8 @@ pub async fn create_user(
     clock: &Arc<dyn Clock>,
     new: NewUser,
 ) -> Result<String, UserError> {
+    check_new_user(&new, hasher)?;
     let name = new.name.as_deref().map(check_name).transpose()?;
-    hasher.check_policy(&new.password)?;
     let id = uuid::Uuid::new_v4().to_string();
     let sealed = |field: &str, value: &str| {
         pii.seal(&id, field, value)

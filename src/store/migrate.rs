@@ -1,6 +1,11 @@
 //! Running, reverting and listing migrations of both databases.
 
-use tessera_migrations::{AccountsMigrator, MigratorTrait, OpsMigrator, META_MIGRATION};
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement, TransactionTrait,
+};
+use tessera_migrations::{
+    AccountsMigrator, MigratorTrait, OpsMigrator, SchemaManager, META_MIGRATION,
+};
 
 use super::{Databases, Db, StoreError};
 
@@ -28,19 +33,62 @@ pub struct MigrationState {
     pub is_applied: bool,
 }
 
-/// Applies every pending migration of both databases.
+/// Any fixed number: the PostgreSQL advisory lock that serialises migrations across instances.
+const MIGRATION_LOCK: i64 = 0x7e55_e7a0_0001;
+
+/// Applies every pending migration of both databases. Instances starting together on one
+/// PostgreSQL database take turns, so only the first one migrates.
 pub async fn up(dbs: &Databases) -> Result<(), StoreError> {
-    OpsMigrator::up(&dbs.ops, None).await?;
-    AccountsMigrator::up(&dbs.accounts, None).await?;
-    Ok(())
+    locked(&dbs.ops, |c| Box::pin(OpsMigrator::up(c, None))).await?;
+    locked(&dbs.accounts, |c| Box::pin(AccountsMigrator::up(c, None))).await
 }
 
 /// Reverts the last `steps` migrations of one database.
 pub async fn down(dbs: &Databases, target: Target, steps: u32) -> Result<(), StoreError> {
     match target {
-        Target::Ops => OpsMigrator::down(&dbs.ops, Some(steps)).await?,
-        Target::Accounts => AccountsMigrator::down(&dbs.accounts, Some(steps)).await?,
+        Target::Ops => locked(&dbs.ops, |c| Box::pin(OpsMigrator::down(c, Some(steps)))).await,
+        Target::Accounts => {
+            locked(&dbs.accounts, |c| {
+                Box::pin(AccountsMigrator::down(c, Some(steps)))
+            })
+            .await
+        }
     }
+}
+
+type Run<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DbErr>> + Send + 'a>>;
+
+/// Runs `work` in one transaction holding the migration lock: on PostgreSQL a
+/// transaction-scoped advisory lock (DDL is transactional there); on SQLite the database's write
+/// lock, taken up front by a write to a lock table, so two processes never deadlock upgrading
+/// their read locks.
+async fn locked<F>(db: &Db, work: F) -> Result<(), StoreError>
+where
+    F: for<'a> FnOnce(&'a DatabaseTransaction) -> Run<'a>,
+{
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Sqlite {
+        db.execute_unprepared("CREATE TABLE IF NOT EXISTS tessera_migration_lock (id INTEGER)")
+            .await?;
+    }
+    let txn = db.begin().await?;
+    match backend {
+        DbBackend::Postgres => {
+            txn.execute(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [MIGRATION_LOCK.into()],
+            ))
+            .await?;
+        }
+        DbBackend::Sqlite => {
+            txn.execute_unprepared("DELETE FROM tessera_migration_lock")
+                .await?;
+        }
+        DbBackend::MySql => {}
+    }
+    work(&txn).await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -83,7 +131,13 @@ fn names<M: MigratorTrait>() -> Vec<String> {
         .collect()
 }
 
+/// The applied migrations; none when the history table does not exist yet. (Asking the
+/// migrator directly would create that table, outside the migration lock.)
 async fn applied_names<M: MigratorTrait>(db: &Db) -> Result<Vec<String>, StoreError> {
+    let table = M::migration_table_name().to_string();
+    if !SchemaManager::new(db).has_table(&table).await? {
+        return Ok(Vec::new());
+    }
     Ok(M::get_applied_migrations(db)
         .await?
         .iter()

@@ -11,7 +11,7 @@ pub mod users;
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
 
 /// An opaque database handle, passed around by domain code.
 pub type Db = DatabaseConnection;
@@ -70,38 +70,55 @@ impl Databases {
 }
 
 async fn connect(url: &str) -> Result<Db, StoreError> {
-    if let Some(path) = sqlite_path(url) {
-        if let Some(dir) = std::path::Path::new(path).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    StoreError::Db(DbErr::Custom(format!("{}: {e}", dir.display())))
-                })?;
-            }
+    let io = |path: &std::path::Path, e: std::io::Error| {
+        StoreError::Db(DbErr::Custom(format!("{}: {e}", path.display())))
+    };
+    let sqlite = sqlite_path(url).map(std::path::Path::new);
+    if let Some(path) = sqlite {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_private_dir(dir).map_err(|e| io(dir, e))?;
         }
+        // SQLite gives its -wal and -shm files the database file's mode: create it owner-only.
+        create_private_file(path).map_err(|e| io(path, e))?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
-    if sqlite_path(url).is_some() {
+    if sqlite.is_some() {
         // One writer at a time is SQLite's model; a small pool avoids lock contention.
-        options.max_connections(4).min_connections(1);
+        // The pragmas go through the connect options so every pooled connection has them.
+        options
+            .max_connections(4)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|o| {
+                use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true)
+            });
     } else {
         options.max_connections(20).min_connections(1);
     }
-    let db = Database::connect(options).await?;
-    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-        for pragma in [
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA busy_timeout = 5000",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA synchronous = NORMAL",
-        ] {
-            db.execute_unprepared(pragma).await?;
-        }
+    Ok(Database::connect(options).await?)
+}
+
+/// Creates an empty file readable by the owner only, unless it exists.
+fn create_private_file(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
     }
-    Ok(db)
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Creates a folder (and its parents) readable by the owner only: it holds keys and databases.

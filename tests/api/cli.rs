@@ -1,3 +1,5 @@
+//! The CLI: app and user creation, bad input refused with exit 2 and nothing written.
+
 use sea_orm::ConnectionTrait;
 use tessera::crypto::sha256_hex;
 use tessera::store::{apps, users};
@@ -171,6 +173,26 @@ async fn bad_client_input_exits_2_and_writes_nothing() {
         None,
     );
     assert_eq!(out.status.code(), Some(2));
+    let out = env.cli(
+        &["user", "create", "--email", "nope", "--password-stdin"],
+        Some("correct horse battery"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = env.cli(
+        &[
+            "user",
+            "create",
+            "--email",
+            "a@example.com",
+            "--password-stdin",
+        ],
+        Some("short"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        !env.data_dir().exists(),
+        "bad input must not even create the data dir"
+    );
     assert_eq!(
         json(&env.cli(&["client", "list"], None)),
         serde_json::json!([])

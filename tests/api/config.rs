@@ -1,3 +1,5 @@
+//! Configuration through the CLI: `config check`, errors naming the key, the config file.
+
 use crate::common::{cli_with_env, stderr, stdout, TestEnv};
 
 #[tokio::test]

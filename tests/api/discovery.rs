@@ -1,3 +1,5 @@
+//! The discovery document and headers every response carries.
+
 use crate::common::spawn_app;
 
 #[tokio::test]
@@ -9,6 +11,17 @@ async fn discovery_names_the_issuer_and_only_working_endpoints() {
     let doc: serde_json::Value = res.json().await.unwrap();
     assert_eq!(doc["issuer"], app.issuer);
     assert_eq!(doc["jwks_uri"], format!("{}/jwks", app.issuer));
+    assert_eq!(
+        doc["subject_types_supported"],
+        serde_json::json!(["public"])
+    );
+    let algs = doc["id_token_signing_alg_values_supported"]
+        .as_array()
+        .unwrap();
+    assert!(
+        algs.contains(&"RS256".into()) && algs.contains(&"ES256".into()),
+        "{algs:?}"
+    );
     // Nothing is advertised before it works.
     assert!(doc.get("authorization_endpoint").is_none());
     assert!(doc.get("token_endpoint").is_none());

@@ -14,7 +14,7 @@ struct Started {
 }
 
 /// Starts `tessera` (no arguments) in `cwd` on free ports and waits for it to say where it listens.
-fn start(cwd: &std::path::Path) -> Started {
+fn start(cwd: &std::path::Path, extra_env: &[(&str, &str)]) -> Started {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
     for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("TESSERA_")) {
         cmd.env_remove(k);
@@ -24,6 +24,7 @@ fn start(cwd: &std::path::Path) -> Started {
         .env("TESSERA_PUBLIC_ADDR", "127.0.0.1:0")
         .env("TESSERA_ADMIN_ADDR", "127.0.0.1:0")
         .env("TESSERA_WORKERS", "1")
+        .envs(extra_env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -72,7 +73,7 @@ fn stop(mut started: Started) -> String {
 #[tokio::test]
 async fn no_arguments_means_serve_on_embedded_defaults_and_a_restart_reuses_everything() {
     let dir = tempfile::tempdir().unwrap();
-    let first = start(dir.path());
+    let first = start(dir.path(), &[]);
     let jwks: serde_json::Value = reqwest::get(format!("{}/jwks", first.public))
         .await
         .unwrap()
@@ -94,16 +95,16 @@ async fn no_arguments_means_serve_on_embedded_defaults_and_a_restart_reuses_ever
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(data.join("master.key"))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777;
-        assert_eq!(mode, 0o600);
+        let mode =
+            |p: std::path::PathBuf| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(data.clone()), 0o700, "data dir");
+        for file in ["master.key", "ops.db", "accounts.db"] {
+            assert_eq!(mode(data.join(file)), 0o600, "{file}");
+        }
     }
     let key_before = std::fs::read(data.join("master.key")).unwrap();
 
-    let second = start(dir.path());
+    let second = start(dir.path(), &[]);
     let again: serde_json::Value = reqwest::get(format!("{}/jwks", second.public))
         .await
         .unwrap()
@@ -117,4 +118,22 @@ async fn no_arguments_means_serve_on_embedded_defaults_and_a_restart_reuses_ever
         "the second start reuses the keys"
     );
     assert_eq!(std::fs::read(data.join("master.key")).unwrap(), key_before);
+}
+
+#[tokio::test]
+async fn every_request_is_logged_with_its_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = start(dir.path(), &[("TESSERA_LOG_FORMAT", "json")]);
+    let res = reqwest::get(format!("{}/jwks", started.public))
+        .await
+        .unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let logs = stop(started);
+    let line = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["span"]["request_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("no log line carries request id {id}:\n{logs}"));
+    assert_eq!(line["span"]["http.route"], "/jwks");
+    assert_eq!(line["span"]["http.status_code"], 200);
 }

@@ -1,3 +1,5 @@
+//! The admin listener's health endpoints.
+
 use crate::common::spawn_app;
 
 #[tokio::test]

@@ -1,3 +1,5 @@
+//! The JWKS endpoint: public members only, caching headers, conditional requests.
+
 use tessera::crypto::keyring::thumbprint;
 
 use crate::common::{kids, spawn_app};
@@ -57,6 +59,20 @@ async fn jwks_has_cache_headers_and_answers_304_to_a_matching_etag() {
         assert_eq!(res.headers()["etag"], etag.as_str());
         assert!(res.bytes().await.unwrap().is_empty());
     }
+    // Two header lines form one list (RFC 9110 §5.3).
+    let res = app
+        .client
+        .get(&url)
+        .header("If-None-Match", "\"stale\"")
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+    let head = app.client.head(&url).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["etag"], etag.as_str());
+    assert!(head.bytes().await.unwrap().is_empty());
     let res = app
         .client
         .get(&url)

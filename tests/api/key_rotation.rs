@@ -1,3 +1,5 @@
+//! The key ring: CLI rotation reaching running servers, the schedule, instances sharing a database.
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -5,7 +7,7 @@ use chrono::Utc;
 use tessera::clock::{Clock, FixedClock};
 use tessera::crypto::keyring::SigningAlg;
 
-use crate::common::{kids, spawn_app, stdout, TestEnv};
+use crate::common::{kids, spawn_app, spawn_app_with, stdout, TestEnv};
 
 /// Polls `check` until it holds or `limit` passes (a bound, not a timing assertion).
 async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
@@ -108,12 +110,89 @@ async fn an_immediate_rotation_switches_the_signer_and_keeps_the_old_key_publish
 }
 
 #[tokio::test]
+async fn a_compromised_key_can_be_replaced_and_removed_at_once() {
+    let app = spawn_app().await;
+    let old = app
+        .state
+        .keys
+        .active(SigningAlg::Es256)
+        .unwrap()
+        .kid
+        .clone();
+    let out = app.env.cli(
+        &[
+            "keys",
+            "rotate",
+            "--alg",
+            "ES256",
+            "--now",
+            "--remove-previous",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+    let gone = eventually(Duration::from_secs(10), || async {
+        !kids(&app.jwks().await).contains(&old)
+    })
+    .await;
+    assert!(gone, "the compromised key must leave the JWKS");
+    let listed = stdout(&app.env.cli(&["keys", "list"], None));
+    assert!(!listed.contains(&old));
+}
+
+#[tokio::test]
+async fn an_algorithm_is_retired_only_explicitly() {
+    let app = spawn_app_with(|s| s.keys.algorithms.push(SigningAlg::Ps256)).await;
+    let ps = app
+        .state
+        .keys
+        .active(SigningAlg::Ps256)
+        .unwrap()
+        .kid
+        .clone();
+    let state_of = |listed: &str| -> String {
+        let keys: serde_json::Value = serde_json::from_str(listed).unwrap();
+        keys.as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kid"] == ps.as_str())
+            .unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // A command run with the default algorithms (no PS256) leaves the PS256 key alone.
+    assert_eq!(
+        state_of(&stdout(&app.env.cli(&["keys", "list"], None))),
+        "active"
+    );
+
+    let out = app.env.cli(&["keys", "retire", "--alg", "ES256"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a configured algorithm cannot be retired"
+    );
+    let out = app.env.cli(&["keys", "retire", "--alg", "PS256"], None);
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+    assert_eq!(
+        state_of(&stdout(&app.env.cli(&["keys", "list"], None))),
+        "retired"
+    );
+    assert!(
+        kids(&app.jwks().await).contains(&ps),
+        "a retired key stays published"
+    );
+}
+
+#[tokio::test]
 async fn bad_rotate_arguments_change_nothing() {
     let app = spawn_app().await;
     let before = app.state.keys.list().await.unwrap();
     for args in [
         &["keys", "rotate", "--alg", "HS256"][..],
         &["keys", "rotate", "--alg", "PS256"][..],
+        &["keys", "rotate", "--remove-previous"][..],
     ] {
         let out = app.env.cli(args, None);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

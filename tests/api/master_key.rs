@@ -1,3 +1,5 @@
+//! The master key: a wrong or malformed key changes nothing.
+
 use std::sync::Arc;
 
 use secrecy::SecretString;

@@ -1,3 +1,5 @@
+//! Migrations up, down and up again; concurrent starts; disabled migrations.
+
 use std::sync::Arc;
 
 use tessera::bootstrap::StartError;
@@ -79,6 +81,30 @@ async fn the_migrate_commands_report_what_they_did() {
         .iter()
         .filter(|l| l.starts_with("accounts"))
         .all(|l| l.contains("applied")));
+}
+
+#[tokio::test]
+async fn instances_starting_together_on_a_fresh_database_all_start() {
+    let env = TestEnv::new().await;
+    let starts = (0..3).map(|_| env.open(env.settings(), Arc::new(SystemClock)));
+    let states: Vec<_> = futures_util::future::join_all(starts).await;
+    for state in &states {
+        assert!(state.is_ok(), "{:?}", state.as_ref().err());
+    }
+    let state = states.into_iter().next().unwrap().unwrap();
+    assert!(migrate::status(&state.dbs)
+        .await
+        .unwrap()
+        .iter()
+        .all(|m| m.is_applied));
+    let keys = state.keys.list().await.unwrap();
+    for alg in ["ES256", "RS256"] {
+        let active = keys
+            .iter()
+            .filter(|k| k.alg == alg && k.state == "active")
+            .count();
+        assert_eq!(active, 1, "{alg}: {keys:?}");
+    }
 }
 
 #[tokio::test]

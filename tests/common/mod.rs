@@ -123,7 +123,7 @@ impl TestEnv {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> Result<AppState, StartError> {
-        bootstrap::open(settings, clock, Mode::Full).await
+        bootstrap::open(settings, clock, Mode::Server).await
     }
 }
 
@@ -198,7 +198,7 @@ pub async fn spawn_app_in(
     settings.issuer = public_url.clone();
     adjust(&mut settings);
     let state = env.open(settings, clock).await.unwrap();
-    let running = tessera::server::start_on(state.clone(), public, admin).unwrap();
+    let running = tessera::http::server::start_on(state.clone(), public, admin).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(running.run_until(async {
         let _ = stopped.await;

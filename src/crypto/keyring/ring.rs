@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use josekit::jws::JwsSigner;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::schedule::{self, Action, KeyInfo};
+use super::schedule::{self, after, Action, KeyInfo};
 use super::{generate, JwksDocument, KeyState, SigningAlg};
 use crate::clock::Clock;
 use crate::config::KeySettings;
@@ -31,6 +31,8 @@ pub enum KeyRingError {
     BadKey { kid: String, reason: String },
     #[error("key generation: {0}")]
     Generate(String),
+    #[error("another instance changed the key ring at the same time; check `tessera keys list` and retry")]
+    Conflict,
 }
 
 /// A key that signs now.
@@ -103,10 +105,6 @@ fn aad(kid: &str) -> Vec<u8> {
     format!("signing_keys:{kid}").into_bytes()
 }
 
-fn span(d: std::time::Duration) -> Duration {
-    Duration::from_std(d).unwrap_or(Duration::MAX)
-}
-
 impl KeyRing {
     /// An empty ring; call [`KeyRing::sync`] before serving.
     pub fn new(db: Db, sealer: Sealer, settings: KeySettings, clock: Arc<dyn Clock>) -> Self {
@@ -171,10 +169,13 @@ impl KeyRing {
 
     /// Forces a rotation of `alg`: publishes a successor that signs after the pre-publication
     /// window, or, with `immediately`, makes the successor sign now (for a compromised key).
+    /// `remove_previous` (with `immediately`) also takes the previous key out of the JWKS at the
+    /// next sync, so tokens it signed stop verifying.
     pub async fn rotate(
         &self,
         alg: SigningAlg,
         immediately: bool,
+        remove_previous: bool,
     ) -> Result<RotateOutcome, KeyRingError> {
         let _one_at_a_time = self.sync_lock.lock().await;
         let now = self.clock.now();
@@ -190,7 +191,7 @@ impl KeyRing {
             }
             Some(next) => next.kid.clone(),
             None => {
-                let activates_at = now + span(self.settings.prepublish);
+                let activates_at = after(now, self.settings.prepublish);
                 let kid = self.create(alg, KeyState::Next, now, activates_at).await?;
                 if !immediately {
                     return Ok(RotateOutcome::Scheduled { kid, activates_at });
@@ -198,8 +199,12 @@ impl KeyRing {
                 kid
             }
         };
-        let removes_at = now + span(self.settings.retention);
-        signing_keys::promote(
+        let removes_at = if remove_previous {
+            now
+        } else {
+            after(now, self.settings.retention)
+        };
+        let promoted = signing_keys::promote(
             &self.db,
             alg.as_str(),
             &next,
@@ -208,14 +213,35 @@ impl KeyRing {
             removes_at,
         )
         .await?;
+        if !promoted {
+            return Err(KeyRingError::Conflict);
+        }
         Ok(RotateOutcome::Activated {
             kid: next,
             retired: active,
         })
     }
 
+    /// Stops signing with `alg` (after it was removed from `keys.algorithms`): its keys stay
+    /// published for `keys.retention`. Returns the retired kids.
+    pub async fn retire(&self, alg: SigningAlg) -> Result<Vec<String>, KeyRingError> {
+        let _one_at_a_time = self.sync_lock.lock().await;
+        let now = self.clock.now();
+        let removes_at = after(now, self.settings.retention);
+        let mut retired = Vec::new();
+        for key in parse_all(&signing_keys::find_all(&self.db).await?)? {
+            if key.alg == alg
+                && key.state != KeyState::Retired
+                && signing_keys::retire(&self.db, &key.kid, now, removes_at).await?
+            {
+                retired.push(key.kid);
+            }
+        }
+        Ok(retired)
+    }
+
     async fn apply(&self, action: Action, now: DateTime<Utc>) -> Result<(), KeyRingError> {
-        let removes_at = now + span(self.settings.retention);
+        let removes_at = after(now, self.settings.retention);
         match action {
             Action::Create {
                 alg,
@@ -237,11 +263,6 @@ impl KeyRing {
                 .await?
                 {
                     tracing::info!(kid = %next, %alg, retired = ?active, "signing key activated");
-                }
-            }
-            Action::Retire { kid } => {
-                if signing_keys::retire(&self.db, &kid, now, removes_at).await? {
-                    tracing::info!(%kid, "signing key retired (algorithm no longer configured)");
                 }
             }
             Action::Remove { kid } => {

@@ -33,14 +33,24 @@ pub enum Action {
         next: String,
         active: Option<String>,
     },
-    /// Stop signing with a key of an algorithm no longer configured.
-    Retire { kid: String },
     /// A retired key whose tokens have all expired leaves the JWKS.
     Remove { kid: String },
 }
 
-fn span(d: std::time::Duration) -> Duration {
-    Duration::from_std(d).unwrap_or(Duration::MAX)
+/// `t + d`, saturating at the end of time instead of overflowing.
+pub(super) fn after(t: DateTime<Utc>, d: std::time::Duration) -> DateTime<Utc> {
+    Duration::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// `t - d`, saturating at the start of time.
+fn before(t: DateTime<Utc>, d: std::time::Duration) -> DateTime<Utc> {
+    Duration::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_sub_signed(d))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// The actions that bring the ring up to date at `now`.
@@ -67,30 +77,26 @@ pub fn plan(keys: &[KeyInfo], settings: &KeySettings, now: DateTime<Utc>) -> Vec
                 })
             }
             (Some(active), None) => {
-                let due = active.activates_at + span(settings.rotation_interval);
-                if now >= due - span(settings.prepublish) {
+                let due = after(active.activates_at, settings.rotation_interval);
+                if now >= before(due, settings.prepublish) {
                     actions.push(Action::Create {
                         alg,
                         state: KeyState::Next,
-                        activates_at: due.max(now + span(settings.prepublish)),
+                        activates_at: due.max(after(now, settings.prepublish)),
                     });
                 }
             }
             (Some(_), Some(_)) => {}
         }
     }
+    // Keys of an algorithm missing from this instance's settings are left alone: instances
+    // with different settings (a rolling deploy) must not undo each other's keys. Dropping an
+    // algorithm is explicit: `tessera keys retire`.
     for key in keys {
-        match key.state {
-            KeyState::Retired if key.removes_at.is_some_and(|t| t <= now) => {
-                actions.push(Action::Remove {
-                    kid: key.kid.clone(),
-                })
-            }
-            KeyState::Active | KeyState::Next if !settings.algorithms.contains(&key.alg) => actions
-                .push(Action::Retire {
-                    kid: key.kid.clone(),
-                }),
-            _ => {}
+        if key.state == KeyState::Retired && key.removes_at.is_some_and(|t| t <= now) {
+            actions.push(Action::Remove {
+                kid: key.kid.clone(),
+            });
         }
     }
     actions

@@ -12,11 +12,12 @@ pub async fn key_set(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         "public, max-age={}",
         state.settings.keys.jwks_max_age.as_secs()
     );
+    // Several If-None-Match lines form one list (RFC 9110 §5.3).
     let is_fresh = req
         .headers()
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| doc.matches_if_none_match(v));
+        .get_all(IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| doc.matches_if_none_match(v));
     let mut res = if is_fresh {
         HttpResponse::NotModified()
     } else {

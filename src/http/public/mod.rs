@@ -6,9 +6,15 @@ mod jwks;
 use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/.well-known/openid-configuration",
-        web::get().to(discovery::document),
+    // HEAD answers like GET without the body (RFC 9110 §9.3.2).
+    cfg.service(
+        web::resource("/.well-known/openid-configuration")
+            .route(web::get().to(discovery::document))
+            .route(web::head().to(discovery::document)),
     )
-    .route("/jwks", web::get().to(jwks::key_set));
+    .service(
+        web::resource("/jwks")
+            .route(web::get().to(jwks::key_set))
+            .route(web::head().to(jwks::key_set)),
+    );
 }

@@ -110,13 +110,31 @@ fn retired_keys_leave_only_after_retention() {
 }
 
 #[test]
-fn an_algorithm_dropped_from_the_config_is_retired() {
+fn keys_of_an_algorithm_missing_from_the_settings_are_left_alone() {
+    // Another instance may be configured with PS256 (a rolling deploy): never undo its keys.
     let keys = [
         key("a", SigningAlg::Es256, KeyState::Active, t(0)),
         key("p", SigningAlg::Ps256, KeyState::Active, t(0)),
     ];
-    assert_eq!(
-        plan(&keys, &settings(), t(1)),
-        vec![Action::Retire { kid: "p".into() }]
-    );
+    assert!(plan(&keys, &settings(), t(1)).is_empty());
+}
+
+#[test]
+fn extreme_times_saturate_instead_of_overflowing() {
+    let keys = [key(
+        "a",
+        SigningAlg::Es256,
+        KeyState::Active,
+        DateTime::<Utc>::MAX_UTC,
+    )];
+    let mut s = settings();
+    s.rotation_interval = std::time::Duration::from_secs(u64::MAX / 4);
+    assert!(plan(&keys, &s, t(0)).is_empty());
+    let keys = [key(
+        "a",
+        SigningAlg::Es256,
+        KeyState::Active,
+        DateTime::<Utc>::MIN_UTC,
+    )];
+    assert_eq!(plan(&keys, &settings(), DateTime::<Utc>::MAX_UTC).len(), 1);
 }

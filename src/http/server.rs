@@ -56,7 +56,7 @@ pub fn start_on(
     let workers = settings.worker_count();
 
     let public_data = data.clone();
-    let public = HttpServer::new(move || crate::http::public_app(public_data.clone()))
+    let public = HttpServer::new(move || super::public_app(public_data.clone()))
         .workers(workers)
         .disable_signals()
         .shutdown_timeout(timeout)
@@ -66,7 +66,7 @@ pub fn start_on(
             source,
         })?
         .run();
-    let admin = HttpServer::new(move || crate::http::admin_app(data.clone()))
+    let admin = HttpServer::new(move || super::admin_app(data.clone()))
         .workers(1)
         .disable_signals()
         .shutdown_timeout(timeout)
