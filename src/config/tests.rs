@@ -111,6 +111,11 @@ fn semantic_rules_name_their_key() {
             "password.scrypt_log_n",
         ),
         ("TESSERA_PASSWORD__MIN_LENGTH", "4", "password.min_length"),
+        (
+            "TESSERA_PASSWORD__SCRYPT_LOG_N",
+            "22",
+            "password.scrypt_log_n",
+        ),
         ("TESSERA_LOG_LEVEL", "info,[", "log_level"),
     ];
     for (var, value, expected) in cases {

@@ -161,6 +161,14 @@ impl Settings {
                 "scrypt rejects this combination of log_n, r and p",
             ));
         }
+        // Each hash holds 128 * r * 2^log_n bytes while it runs.
+        let bytes_per_hash = (128u64 * u64::from(p.scrypt_r)) << p.scrypt_log_n;
+        if bytes_per_hash > 1 << 30 {
+            return Err(ConfigError::invalid(
+                "password.scrypt_log_n",
+                "with this scrypt_r, one hash would need over 1 GiB of memory (128 * r * 2^log_n)",
+            ));
+        }
         if p.max_concurrent_hashes > 64 {
             return Err(ConfigError::invalid(
                 "password.max_concurrent_hashes",
