@@ -10,6 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use secrecy::ExposeSecret;
 
+use crate::apps::AppRegistry;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::keyring::{KeyRing, KeyRingError};
@@ -120,8 +121,10 @@ pub async fn open(
         }
         write_master_key_check(&dbs, &master, clock.as_ref()).await?;
     }
+    let apps = Arc::new(AppRegistry::new(dbs.ops.clone()));
     if mode == Mode::Server {
         keys.sync().await?;
+        apps.refresh_if_changed().await?;
     }
     let redis = match (&settings.redis_url, mode) {
         (Some(url), Mode::Server) => Some(
@@ -147,6 +150,7 @@ pub async fn open(
         settings: Arc::new(settings),
         dbs,
         keys,
+        apps,
         clock,
         passwords,
         redis,

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::apps::AppRegistry;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::keyring::KeyRing;
@@ -15,6 +16,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub dbs: Databases,
     pub keys: Arc<KeyRing>,
+    pub apps: Arc<AppRegistry>,
     pub clock: Arc<dyn Clock>,
     pub passwords: PasswordHasher,
     pub pii: Arc<Pii>,

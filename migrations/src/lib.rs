@@ -9,6 +9,14 @@ mod m20261122_000001_create_meta;
 mod m20261122_000002_create_signing_keys;
 mod m20261122_000003_create_apps;
 mod m20261122_000004_create_app_secrets;
+mod m20261122_000005_alter_apps_oauth;
+mod m20261122_000006_create_sessions;
+mod m20261122_000007_create_authorization_requests;
+mod m20261122_000008_create_authorization_codes;
+mod m20261122_000009_create_refresh_tokens;
+mod m20261122_000010_create_access_tokens;
+mod m20261122_000011_create_consents;
+mod m20261122_000012_create_client_assertions;
 mod m20261122_100001_create_users;
 
 /// Migrations of the ops database: apps, keys, codes, tokens, sessions, audit.
@@ -22,6 +30,14 @@ impl MigratorTrait for OpsMigrator {
             Box::new(m20261122_000002_create_signing_keys::Migration),
             Box::new(m20261122_000003_create_apps::Migration),
             Box::new(m20261122_000004_create_app_secrets::Migration),
+            Box::new(m20261122_000005_alter_apps_oauth::Migration),
+            Box::new(m20261122_000006_create_sessions::Migration),
+            Box::new(m20261122_000007_create_authorization_requests::Migration),
+            Box::new(m20261122_000008_create_authorization_codes::Migration),
+            Box::new(m20261122_000009_create_refresh_tokens::Migration),
+            Box::new(m20261122_000010_create_access_tokens::Migration),
+            Box::new(m20261122_000011_create_consents::Migration),
+            Box::new(m20261122_000012_create_client_assertions::Migration),
         ]
     }
 

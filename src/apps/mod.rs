@@ -3,9 +3,11 @@
 mod grant;
 mod redirect_uri;
 mod register;
+mod registry;
 mod scope;
 
 pub use grant::{GrantType, UnknownGrant};
 pub use redirect_uri::{RedirectUri, RedirectUriError};
 pub use register::{create_app, list_apps, AppError, AppSummary, CreatedApp, NewApp, ValidApp};
+pub use registry::{AppRegistry, AuthMethod, RegisteredApp, SecretHash};
 pub use scope::{Scope, ScopeError, SUPPORTED_SCOPES};

@@ -187,6 +187,16 @@ pub async fn create_app(
         post_logout_redirect_uris: post_logout,
         grant_types: grants.iter().map(|g| g.as_str().to_owned()).collect(),
         scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+        token_endpoint_auth_method: if is_public {
+            "none"
+        } else {
+            "client_secret_basic"
+        }
+        .into(),
+        jwks: None,
+        jwks_uri: None,
+        require_pkce: true,
+        id_token_signed_response_alg: "RS256".into(),
         created_at: now,
         updated_at: now,
     };
@@ -198,6 +208,7 @@ pub async fn create_app(
         secret_hash: sha256_hex(s.as_bytes()),
         created_at: now,
         expires_at: None,
+        revoked_at: None,
     });
     apps::insert_app(db, &row, secret_row.as_ref()).await?;
     Ok(CreatedApp {

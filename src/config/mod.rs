@@ -64,6 +64,7 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     pub keys: KeySettings,
     pub password: PasswordSettings,
+    pub tokens: TokenSettings,
 }
 
 /// The signing key ring and its rotation schedule (DESIGN.md "Keys").
@@ -89,6 +90,41 @@ pub struct KeySettings {
     pub poll_interval: Duration,
     /// Modulus size of new RSA keys.
     pub rsa_bits: u32,
+}
+
+/// Token lifetimes (DESIGN.md "Tokens"); apps may shorten them later.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenSettings {
+    #[serde(with = "humantime_serde")]
+    pub access_token_ttl: Duration,
+    #[serde(with = "humantime_serde")]
+    pub id_token_ttl: Duration,
+    #[serde(with = "humantime_serde")]
+    pub authorization_code_ttl: Duration,
+    /// Sliding lifetime of a refresh token: each use extends it by this much.
+    #[serde(with = "humantime_serde")]
+    pub refresh_token_ttl: Duration,
+    /// Absolute cap of a refresh-token family, counted from the login.
+    #[serde(with = "humantime_serde")]
+    pub refresh_token_max_ttl: Duration,
+    /// A rotated refresh token used again within this window (a lost response) gets new tokens
+    /// instead of revoking its family.
+    #[serde(with = "humantime_serde")]
+    pub refresh_reuse_grace: Duration,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        Self {
+            access_token_ttl: Duration::from_secs(600),
+            id_token_ttl: Duration::from_secs(600),
+            authorization_code_ttl: Duration::from_secs(60),
+            refresh_token_ttl: Duration::from_secs(30 * 86_400),
+            refresh_token_max_ttl: Duration::from_secs(90 * 86_400),
+            refresh_reuse_grace: Duration::from_secs(10),
+        }
+    }
 }
 
 /// Password hashing (scrypt) and policy.
@@ -123,6 +159,7 @@ impl Default for Settings {
             shutdown_timeout: Duration::from_secs(30),
             keys: KeySettings::default(),
             password: PasswordSettings::default(),
+            tokens: TokenSettings::default(),
         }
     }
 }
@@ -173,6 +210,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "shutdown_timeout",
     "keys",
     "password",
+    "tokens",
 ];
 
 impl Settings {

@@ -30,6 +30,17 @@ struct View {
     shutdown_timeout: String,
     keys: KeysView,
     password: PasswordView,
+    tokens: TokensView,
+}
+
+#[derive(Serialize)]
+struct TokensView {
+    access_token_ttl: String,
+    id_token_ttl: String,
+    authorization_code_ttl: String,
+    refresh_token_ttl: String,
+    refresh_token_max_ttl: String,
+    refresh_reuse_grace: String,
 }
 
 #[derive(Serialize)]
@@ -86,6 +97,14 @@ pub fn redacted_toml(s: &Settings) -> String {
             scrypt_p: s.password.scrypt_p,
             max_concurrent_hashes: s.password.max_concurrent_hashes,
             min_length: s.password.min_length,
+        },
+        tokens: TokensView {
+            access_token_ttl: duration(s.tokens.access_token_ttl),
+            id_token_ttl: duration(s.tokens.id_token_ttl),
+            authorization_code_ttl: duration(s.tokens.authorization_code_ttl),
+            refresh_token_ttl: duration(s.tokens.refresh_token_ttl),
+            refresh_token_max_ttl: duration(s.tokens.refresh_token_max_ttl),
+            refresh_reuse_grace: duration(s.tokens.refresh_reuse_grace),
         },
     };
     toml::to_string(&view).unwrap_or_else(|e| format!("# cannot render the settings: {e}\n"))

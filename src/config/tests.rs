@@ -117,6 +117,22 @@ fn semantic_rules_name_their_key() {
             "password.scrypt_log_n",
         ),
         ("TESSERA_LOG_LEVEL", "info,[", "log_level"),
+        (
+            "TESSERA_TOKENS__ACCESS_TOKEN_TTL",
+            "2d",
+            "tokens.access_token_ttl",
+        ),
+        (
+            "TESSERA_TOKENS__AUTHORIZATION_CODE_TTL",
+            "1h",
+            "tokens.authorization_code_ttl",
+        ),
+        (
+            "TESSERA_TOKENS__REFRESH_TOKEN_MAX_TTL",
+            "1d",
+            "tokens.refresh_token_max_ttl",
+        ),
+        ("TESSERA_KEYS__RETENTION", "6m", "keys.retention"),
     ];
     for (var, value, expected) in cases {
         let (key, _, _) = invalid_key(load_with("", &[(var, value)]));

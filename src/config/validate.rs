@@ -66,6 +66,7 @@ impl Settings {
             ));
         }
         self.validate_keys()?;
+        self.validate_tokens()?;
         self.validate_password()
     }
 
@@ -136,6 +137,69 @@ impl Settings {
             return Err(ConfigError::invalid(
                 "keys.rsa_bits",
                 "must be 2048, 3072 or 4096",
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_tokens(&self) -> Result<(), ConfigError> {
+        let t = &self.tokens;
+        const MIN: u64 = 60;
+        const DAY: u64 = 86_400;
+        for (key, value, min, max, range) in [
+            (
+                "tokens.access_token_ttl",
+                t.access_token_ttl,
+                MIN,
+                DAY,
+                "1m to 1d",
+            ),
+            ("tokens.id_token_ttl", t.id_token_ttl, MIN, DAY, "1m to 1d"),
+            (
+                "tokens.authorization_code_ttl",
+                t.authorization_code_ttl,
+                10,
+                600,
+                "10s to 10m",
+            ),
+            (
+                "tokens.refresh_token_ttl",
+                t.refresh_token_ttl,
+                MIN,
+                365 * DAY,
+                "1m to 365d",
+            ),
+            (
+                "tokens.refresh_token_max_ttl",
+                t.refresh_token_max_ttl,
+                MIN,
+                3 * 365 * DAY,
+                "1m to 3 years",
+            ),
+            (
+                "tokens.refresh_reuse_grace",
+                t.refresh_reuse_grace,
+                0,
+                60,
+                "0s to 60s",
+            ),
+        ] {
+            if value < Duration::from_secs(min) || value > Duration::from_secs(max) {
+                return Err(ConfigError::invalid(key, format!("must be {range}")));
+            }
+        }
+        if t.refresh_token_max_ttl < t.refresh_token_ttl {
+            return Err(ConfigError::invalid(
+                "tokens.refresh_token_max_ttl",
+                "must be at least tokens.refresh_token_ttl",
+            ));
+        }
+        // A retired signing key stays published until every token it signed has expired.
+        let longest = t.access_token_ttl.max(t.id_token_ttl) + self.keys.poll_interval;
+        if self.keys.retention < longest {
+            return Err(ConfigError::invalid(
+                "keys.retention",
+                "must cover the longest token lifetime plus keys.poll_interval",
             ));
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! HTTP: the public (issuer) and admin listeners. Only this module imports actix-web.
 
 pub mod admin;
+pub mod error;
 pub mod middleware;
 pub mod public;
 pub mod server;

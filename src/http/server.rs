@@ -90,7 +90,7 @@ impl Running {
     /// (up to `shutdown_timeout`) and stops the background schedule.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let ticker = tokio::spawn(key_ring_schedule(self.state.clone(), stop_rx));
+        let ticker = tokio::spawn(background_sync(self.state.clone(), stop_rx));
         let public_handle = self.public.handle();
         let admin_handle = self.admin.handle();
         let public = tokio::spawn(self.public);
@@ -108,9 +108,10 @@ impl Running {
     }
 }
 
-/// Re-reads the ring and runs the rotation schedule every `keys.poll_interval`, so a rotation
-/// made by the CLI or another instance reaches this instance's JWKS within that interval.
-async fn key_ring_schedule(state: AppState, mut stop: watch::Receiver<bool>) {
+/// Every `keys.poll_interval`: re-reads the key ring and runs the rotation schedule, and reloads
+/// the app registry if apps changed, so changes made by the CLI or another instance reach this
+/// instance within that interval.
+async fn background_sync(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(state.settings.keys.poll_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -120,6 +121,9 @@ async fn key_ring_schedule(state: AppState, mut stop: watch::Receiver<bool>) {
                     Ok(true) => tracing::info!(etag = %state.keys.jwks().etag, "key ring changed; JWKS rebuilt"),
                     Ok(false) => {}
                     Err(err) => tracing::error!(error = %err, "key ring sync failed; serving the previous keys"),
+                }
+                if let Err(err) = state.apps.refresh_if_changed().await {
+                    tracing::error!(error = %err, "app registry refresh failed; serving the previous apps");
                 }
             }
             _ = stop.changed() => break,

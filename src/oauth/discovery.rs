@@ -14,6 +14,9 @@ pub fn document(issuer: &str, signing_algs: &[SigningAlg]) -> Vec<u8> {
     let doc = json!({
         "issuer": issuer,
         "jwks_uri": format!("{issuer}/jwks"),
+        "token_endpoint": format!("{issuer}/token"),
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": algs,
     });

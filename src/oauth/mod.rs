@@ -1,3 +1,9 @@
-//! Protocol logic with no web framework: discovery today; flows, grants and tokens as they land.
+//! Protocol logic with no web framework: discovery, client authentication, grants, tokens.
 
+pub mod client_auth;
 pub mod discovery;
+mod error;
+pub mod grants;
+pub mod tokens;
+
+pub use error::OAuthError;

@@ -1,10 +1,17 @@
-//! Apps (OAuth clients) and their secrets.
+//! Apps (OAuth clients) and their secrets. Every change replaces the `apps_version` meta value
+//! in the same transaction, so each instance's in-memory registry knows when to reload.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
 
-use super::entities::{app, app_secret};
+use super::entities::{app, app_secret, meta};
 use super::{Db, StoreError};
+
+const APPS_VERSION: &str = "apps_version";
 
 /// A stored app. Lists are stored as JSON arrays.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +23,12 @@ pub struct AppRow {
     pub post_logout_redirect_uris: Vec<String>,
     pub grant_types: Vec<String>,
     pub scopes: Vec<String>,
+    pub token_endpoint_auth_method: String,
+    /// A registered JWK Set (for `private_key_jwt` and ID-token encryption).
+    pub jwks: Option<serde_json::Value>,
+    pub jwks_uri: Option<String>,
+    pub require_pkce: bool,
+    pub id_token_signed_response_alg: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -29,6 +42,7 @@ pub struct SecretRow {
     pub secret_hash: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 fn list(values: &[String]) -> serde_json::Value {
@@ -37,6 +51,66 @@ fn list(values: &[String]) -> serde_json::Value {
 
 fn unlist(value: serde_json::Value, column: &str) -> Result<Vec<String>, StoreError> {
     serde_json::from_value(value).map_err(|e| StoreError::Corrupt(format!("apps.{column}: {e}")))
+}
+
+fn from_model(m: app::Model) -> Result<AppRow, StoreError> {
+    Ok(AppRow {
+        redirect_uris: unlist(m.redirect_uris, "redirect_uris")?,
+        post_logout_redirect_uris: unlist(
+            m.post_logout_redirect_uris,
+            "post_logout_redirect_uris",
+        )?,
+        grant_types: unlist(m.grant_types, "grant_types")?,
+        scopes: unlist(m.scopes, "scopes")?,
+        id: m.id,
+        name: m.name,
+        is_public: m.is_public,
+        token_endpoint_auth_method: m.token_endpoint_auth_method,
+        jwks: m.jwks,
+        jwks_uri: m.jwks_uri,
+        require_pkce: m.require_pkce,
+        id_token_signed_response_alg: m.id_token_signed_response_alg,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+fn secret_from_model(m: app_secret::Model) -> SecretRow {
+    SecretRow {
+        id: m.id,
+        app_id: m.app_id,
+        label: m.label,
+        secret_hash: m.secret_hash,
+        created_at: m.created_at,
+        expires_at: m.expires_at,
+        revoked_at: m.revoked_at,
+    }
+}
+
+/// Marks the apps as changed (inside the caller's transaction).
+async fn bump_version(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), StoreError> {
+    meta::Entity::insert(meta::ActiveModel {
+        name: Set(APPS_VERSION.into()),
+        value: Set(uuid::Uuid::new_v4().to_string()),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(meta::Column::Name)
+            .update_columns([meta::Column::Value, meta::Column::UpdatedAt])
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// The current apps version (empty before any app exists).
+pub async fn find_version(db: &Db) -> Result<String, StoreError> {
+    Ok(meta::Entity::find_by_id(APPS_VERSION.to_owned())
+        .one(db)
+        .await?
+        .map(|m| m.value)
+        .unwrap_or_default())
 }
 
 /// Inserts an app and, for confidential apps, its first secret, in one transaction.
@@ -54,6 +128,11 @@ pub async fn insert_app(
         post_logout_redirect_uris: Set(list(&row.post_logout_redirect_uris)),
         grant_types: Set(list(&row.grant_types)),
         scopes: Set(list(&row.scopes)),
+        token_endpoint_auth_method: Set(row.token_endpoint_auth_method.clone()),
+        jwks: Set(row.jwks.clone()),
+        jwks_uri: Set(row.jwks_uri.clone()),
+        require_pkce: Set(row.require_pkce),
+        id_token_signed_response_alg: Set(row.id_token_signed_response_alg.clone()),
         created_at: Set(row.created_at),
         updated_at: Set(row.updated_at),
     }
@@ -68,13 +147,14 @@ pub async fn insert_app(
             secret_hash: Set(s.secret_hash.clone()),
             created_at: Set(s.created_at),
             expires_at: Set(s.expires_at),
-            revoked_at: Set(None),
+            revoked_at: Set(s.revoked_at),
             last_used_at: Set(None),
         }
         .insert(&txn)
         .await
         .map_err(|e| StoreError::from_insert(e, "secret"))?;
     }
+    bump_version(&txn, row.updated_at).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -87,27 +167,41 @@ pub async fn find_all(db: &Db) -> Result<Vec<AppRow>, StoreError> {
         .all(db)
         .await?
         .into_iter()
-        .map(|m| {
-            Ok(AppRow {
-                redirect_uris: unlist(m.redirect_uris, "redirect_uris")?,
-                post_logout_redirect_uris: unlist(
-                    m.post_logout_redirect_uris,
-                    "post_logout_redirect_uris",
-                )?,
-                grant_types: unlist(m.grant_types, "grant_types")?,
-                scopes: unlist(m.scopes, "scopes")?,
-                id: m.id,
-                name: m.name,
-                is_public: m.is_public,
-                created_at: m.created_at,
-                updated_at: m.updated_at,
-            })
-        })
+        .map(from_model)
         .collect()
+}
+
+/// One app.
+pub async fn find_app(db: &Db, id: &str) -> Result<Option<AppRow>, StoreError> {
+    app::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .map(from_model)
+        .transpose()
+}
+
+/// Every secret of every app.
+pub async fn find_all_secrets(db: &Db) -> Result<Vec<SecretRow>, StoreError> {
+    Ok(app_secret::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(secret_from_model)
+        .collect())
+}
+
+/// The secrets of one app.
+pub async fn find_secrets(db: &Db, app_id: &str) -> Result<Vec<SecretRow>, StoreError> {
+    Ok(app_secret::Entity::find()
+        .filter(app_secret::Column::AppId.eq(app_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(secret_from_model)
+        .collect())
 }
 
 /// The number of secrets stored (all apps).
 pub async fn count_secrets(db: &Db) -> Result<u64, StoreError> {
-    use sea_orm::PaginatorTrait;
     Ok(app_secret::Entity::find().count(db).await?)
 }

@@ -24,7 +24,7 @@ async fn discovery_names_the_issuer_and_only_working_endpoints() {
     );
     // Nothing is advertised before it works.
     assert!(doc.get("authorization_endpoint").is_none());
-    assert!(doc.get("token_endpoint").is_none());
+    assert_eq!(doc["token_endpoint"], format!("{}/token", app.issuer));
 }
 
 #[tokio::test]

@@ -14,3 +14,4 @@ mod jwks;
 mod key_rotation;
 mod master_key;
 mod migrations;
+mod token;

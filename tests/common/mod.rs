@@ -235,6 +235,52 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Registers an app directly (as `tessera client create` does).
+    pub async fn create_app(&self, new: tessera::apps::NewApp) -> tessera::apps::CreatedApp {
+        tessera::apps::create_app(
+            &self.state.dbs.ops,
+            &self.state.clock,
+            new.validate().unwrap(),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// A confidential app allowed to use client_credentials; returns (client_id, secret).
+    pub async fn machine_app(&self) -> (String, String) {
+        let created = self
+            .create_app(tessera::apps::NewApp {
+                name: "Machine".into(),
+                grant_types: vec!["client_credentials".into()],
+                ..Default::default()
+            })
+            .await;
+        use secrecy::ExposeSecret;
+        let secret = created
+            .client_secret
+            .as_ref()
+            .unwrap()
+            .expose_secret()
+            .to_owned();
+        (created.client_id, secret)
+    }
+
+    /// `POST /token` with a form and optional Basic credentials.
+    pub async fn post_token(
+        &self,
+        form: &[(&str, &str)],
+        basic: Option<(&str, &str)>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(format!("{}/token", self.public_url))
+            .form(form);
+        if let Some((id, secret)) = basic {
+            req = req.basic_auth(id, Some(secret));
+        }
+        req.send().await.unwrap()
+    }
+
     pub async fn jwks(&self) -> serde_json::Value {
         self.get("/jwks").await.json().await.unwrap()
     }

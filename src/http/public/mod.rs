@@ -2,6 +2,7 @@
 
 mod discovery;
 mod jwks;
+mod token;
 
 use actix_web::web;
 
@@ -16,5 +17,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/jwks")
             .route(web::get().to(jwks::key_set))
             .route(web::head().to(jwks::key_set)),
-    );
+    )
+    .service(web::resource("/token").route(web::post().to(token::token)));
 }

@@ -13,6 +13,11 @@ pub struct Model {
     pub post_logout_redirect_uris: Json,
     pub grant_types: Json,
     pub scopes: Json,
+    pub token_endpoint_auth_method: String,
+    pub jwks: Option<Json>,
+    pub jwks_uri: Option<String>,
+    pub require_pkce: bool,
+    pub id_token_signed_response_alg: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
