@@ -114,6 +114,8 @@ impl Running {
 async fn background_sync(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(state.settings.keys.poll_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut purge = tokio::time::interval(std::time::Duration::from_secs(60));
+    purge.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {
@@ -124,6 +126,12 @@ async fn background_sync(state: AppState, mut stop: watch::Receiver<bool>) {
                 }
                 if let Err(err) = state.apps.refresh_if_changed().await {
                     tracing::error!(error = %err, "app registry refresh failed; serving the previous apps");
+                }
+            }
+            _ = purge.tick() => {
+                let now = state.clock.now();
+                if let Err(err) = crate::oauth::introspection::purge_expired_revocations(&state.dbs.ops, now).await {
+                    tracing::warn!(error = %err, "purging expired revocations failed");
                 }
             }
             _ = stop.changed() => break,

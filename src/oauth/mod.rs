@@ -4,6 +4,7 @@ pub mod client_auth;
 pub mod discovery;
 mod error;
 pub mod grants;
+pub mod introspection;
 pub mod tokens;
 
 pub use error::OAuthError;

@@ -6,6 +6,7 @@ mod entities;
 pub mod meta;
 pub mod migrate;
 pub mod redis;
+pub mod revoked_tokens;
 pub mod signing_keys;
 pub mod users;
 

@@ -10,6 +10,7 @@ mod config;
 mod discovery;
 mod first_run;
 mod health;
+mod introspection;
 mod jwks;
 mod key_rotation;
 mod master_key;

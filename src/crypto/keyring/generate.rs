@@ -4,7 +4,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use josekit::jwk::alg::ed::EdCurve;
 use josekit::jwk::KeyPair;
-use josekit::jws::{EdDSA, JwsSigner, ES256, PS256, RS256};
+use josekit::jws::{EdDSA, JwsSigner, JwsVerifier, ES256, PS256, RS256};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -100,6 +100,20 @@ pub fn signer(
             s.set_key_id(kid);
             Box::new(s)
         }
+    })
+}
+
+/// A verifier for a published key.
+pub fn verifier(
+    alg: SigningAlg,
+    public_jwk: &Map<String, Value>,
+) -> Result<Box<dyn JwsVerifier>, KeyError> {
+    let jwk = josekit::jwk::Jwk::from_map(public_jwk.clone()).map_err(jose)?;
+    Ok(match alg {
+        SigningAlg::Es256 => Box::new(ES256.verifier_from_jwk(&jwk).map_err(jose)?),
+        SigningAlg::Rs256 => Box::new(RS256.verifier_from_jwk(&jwk).map_err(jose)?),
+        SigningAlg::Ps256 => Box::new(PS256.verifier_from_jwk(&jwk).map_err(jose)?),
+        SigningAlg::EdDsa => Box::new(EdDSA.verifier_from_jwk(&jwk).map_err(jose)?),
     })
 }
 

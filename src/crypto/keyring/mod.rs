@@ -9,6 +9,6 @@ mod ring;
 pub mod schedule;
 
 pub use alg::{KeyState, SigningAlg, UnknownAlg};
-pub use generate::{generate, signer, thumbprint, GeneratedKey, KeyError};
+pub use generate::{generate, signer, thumbprint, verifier, GeneratedKey, KeyError};
 pub use jwks::JwksDocument;
-pub use ring::{ActiveKey, KeyRing, KeyRingError, KeySummary, RotateOutcome};
+pub use ring::{ActiveKey, KeyRing, KeyRingError, KeySummary, PublishedKey, RotateOutcome};

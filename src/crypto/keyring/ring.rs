@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
-use josekit::jws::JwsSigner;
+use josekit::jws::{JwsSigner, JwsVerifier};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -80,6 +80,15 @@ struct Snapshot {
     fingerprint: String,
     jwks: Arc<JwksDocument>,
     active: HashMap<SigningAlg, Arc<ActiveKey>>,
+    /// Every published key, for verifying Tessera's own tokens.
+    verifiers: HashMap<String, Arc<PublishedKey>>,
+}
+
+/// A published public key.
+#[derive(Debug)]
+pub struct PublishedKey {
+    pub alg: SigningAlg,
+    pub verifier: Box<dyn JwsVerifier>,
 }
 
 /// The ring. Cheap to share behind an `Arc`.
@@ -126,6 +135,11 @@ impl KeyRing {
     /// The key that signs with `alg` now.
     pub fn active(&self, alg: SigningAlg) -> Option<Arc<ActiveKey>> {
         self.current.load().active.get(&alg).cloned()
+    }
+
+    /// The published key with this kid (active, next or retired).
+    pub fn published(&self, kid: &str) -> Option<Arc<PublishedKey>> {
+        self.current.load().verifiers.get(kid).cloned()
     }
 
     /// Runs the schedule, then reloads the snapshot if the stored ring changed.
@@ -317,6 +331,7 @@ impl KeyRing {
         let previous = self.current.load();
         let mut published: Vec<(KeyState, Map<String, Value>)> = Vec::new();
         let mut active = HashMap::new();
+        let mut verifiers = HashMap::new();
         for row in &rows {
             let info = parse(row)?;
             let jwk: Map<String, Value> =
@@ -324,6 +339,17 @@ impl KeyRing {
                     kid: row.kid.clone(),
                     reason: format!("public JWK: {e}"),
                 })?;
+            let verifier = super::verifier(info.alg, &jwk).map_err(|e| KeyRingError::BadKey {
+                kid: row.kid.clone(),
+                reason: e.to_string(),
+            })?;
+            verifiers.insert(
+                row.kid.clone(),
+                Arc::new(PublishedKey {
+                    alg: info.alg,
+                    verifier,
+                }),
+            );
             published.push((info.state, jwk));
             if info.state == KeyState::Active {
                 let loaded = match previous.active.get(&info.alg) {
@@ -344,6 +370,7 @@ impl KeyRing {
             fingerprint,
             jwks: Arc::new(jwks),
             active,
+            verifiers,
         })
     }
 

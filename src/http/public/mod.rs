@@ -1,6 +1,8 @@
 //! The public (issuer) listener's routes.
 
+mod client_request;
 mod discovery;
+mod introspection;
 mod jwks;
 mod token;
 
@@ -18,5 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(jwks::key_set))
             .route(web::head().to(jwks::key_set)),
     )
-    .service(web::resource("/token").route(web::post().to(token::token)));
+    .service(web::resource("/token").route(web::post().to(token::token)))
+    .service(web::resource("/introspect").route(web::post().to(introspection::introspect)))
+    .service(web::resource("/revoke").route(web::post().to(introspection::revoke)));
 }

@@ -3,5 +3,6 @@
 pub mod app;
 pub mod app_secret;
 pub mod meta;
+pub mod revoked_token;
 pub mod signing_key;
 pub mod user;

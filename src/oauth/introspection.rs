@@ -1,0 +1,106 @@
+//! Token introspection (RFC 7662) and revocation (RFC 7009) of access tokens.
+//!
+//! An app may introspect and revoke only tokens issued to it; anything else (another app's
+//! token, another issuer's, expired, revoked, malformed) is simply inactive.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{json, Map, Value};
+
+use super::tokens::verify;
+use super::OAuthError;
+use crate::crypto::keyring::KeyRing;
+use crate::store::{revoked_tokens, Db};
+
+/// The claims of an access token that is active for `client_id`, if it is.
+async fn active_claims(
+    db: &Db,
+    ring: &KeyRing,
+    issuer: &str,
+    client_id: &str,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Map<String, Value>>, OAuthError> {
+    let Ok(claims) = verify(ring, issuer, token, "at+jwt", now) else {
+        return Ok(None);
+    };
+    if claims.get("client_id").and_then(Value::as_str) != Some(client_id) {
+        return Ok(None);
+    }
+    let Some(jti) = claims.get("jti").and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    if revoked_tokens::is_revoked(db, jti)
+        .await
+        .map_err(OAuthError::internal)?
+    {
+        return Ok(None);
+    }
+    Ok(Some(claims))
+}
+
+/// RFC 7662 §2.2: `{"active": false}` or the token's claims with `"active": true`.
+pub async fn introspect(
+    db: &Db,
+    ring: &KeyRing,
+    issuer: &str,
+    client_id: &str,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Value, OAuthError> {
+    let Some(claims) = active_claims(db, ring, issuer, client_id, token, now).await? else {
+        return Ok(json!({ "active": false }));
+    };
+    let mut out = Map::new();
+    out.insert("active".into(), Value::Bool(true));
+    out.insert("token_type".into(), Value::from("Bearer"));
+    for name in [
+        "scope",
+        "client_id",
+        "sub",
+        "aud",
+        "iss",
+        "exp",
+        "iat",
+        "jti",
+        "auth_time",
+    ] {
+        if let Some(value) = claims.get(name) {
+            out.insert(name.into(), value.clone());
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// RFC 7009 §2.1: revokes an access token of `client_id`. Unknown, foreign or invalid tokens are
+/// ignored (the response is the same, so nothing is learnt).
+pub async fn revoke(
+    db: &Db,
+    ring: &KeyRing,
+    issuer: &str,
+    client_id: &str,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<(), OAuthError> {
+    let Some(claims) = active_claims(db, ring, issuer, client_id, token, now).await? else {
+        return Ok(());
+    };
+    let (Some(jti), Some(exp)) = (
+        claims.get("jti").and_then(Value::as_str),
+        claims.get("exp").and_then(Value::as_i64),
+    ) else {
+        return Ok(());
+    };
+    let expires_at = Utc.timestamp_opt(exp, 0).single().unwrap_or(now);
+    revoked_tokens::insert_revoked(db, jti, expires_at)
+        .await
+        .map_err(OAuthError::internal)?;
+    tracing::info!(%client_id, %jti, "access token revoked");
+    Ok(())
+}
+
+/// Forgets revocations of tokens that have expired anyway (they fail on `exp` now).
+pub async fn purge_expired_revocations(db: &Db, now: DateTime<Utc>) -> Result<u64, OAuthError> {
+    revoked_tokens::delete_expired(db, now)
+        .await
+        .map_err(OAuthError::internal)
+}
