@@ -57,7 +57,7 @@ wrk.headers["Authorization"] = "Basic $basic"
 LUA
 
 for connections in 16 64; do
-  out=$(wrk -t2 -c"$connections" -d"$duration" --latency -s "$work/post.lua" "$public/token")
+  out=$(wrk -t"${WRK_THREADS:-1}" -c"$connections" -d"$duration" --latency -s "$work/post.lua" "$public/token")
   if grep -q "Non-2xx" <<<"$out"; then
     echo "$out"
     echo "FAIL: some requests did not succeed"
