@@ -112,6 +112,9 @@ pub struct TokenSettings {
     /// instead of revoking its family.
     #[serde(with = "humantime_serde")]
     pub refresh_reuse_grace: Duration,
+    /// How long a login session lasts.
+    #[serde(with = "humantime_serde")]
+    pub session_ttl: Duration,
 }
 
 impl Default for TokenSettings {
@@ -123,6 +126,7 @@ impl Default for TokenSettings {
             refresh_token_ttl: Duration::from_secs(30 * 86_400),
             refresh_token_max_ttl: Duration::from_secs(90 * 86_400),
             refresh_reuse_grace: Duration::from_secs(10),
+            session_ttl: Duration::from_secs(12 * 3600),
         }
     }
 }

@@ -41,6 +41,7 @@ struct TokensView {
     refresh_token_ttl: String,
     refresh_token_max_ttl: String,
     refresh_reuse_grace: String,
+    session_ttl: String,
 }
 
 #[derive(Serialize)]
@@ -105,6 +106,7 @@ pub fn redacted_toml(s: &Settings) -> String {
             refresh_token_ttl: duration(s.tokens.refresh_token_ttl),
             refresh_token_max_ttl: duration(s.tokens.refresh_token_max_ttl),
             refresh_reuse_grace: duration(s.tokens.refresh_reuse_grace),
+            session_ttl: duration(s.tokens.session_ttl),
         },
     };
     toml::to_string(&view).unwrap_or_else(|e| format!("# cannot render the settings: {e}\n"))

@@ -1,10 +1,12 @@
 //! Cryptography: the master key and what derives from it, sealing (AES-256-GCM), randomness,
 //! constant-time comparison and the signing key ring.
 
+pub mod csrf;
 pub mod keyring;
 pub mod master_key;
 pub mod random;
 pub mod seal;
+pub mod session_cookie;
 
 pub use master_key::{MasterKey, MasterKeyError, MasterKeySource};
 pub use seal::{SealError, Sealer};

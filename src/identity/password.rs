@@ -40,6 +40,9 @@ pub struct PasswordHasher {
     params: Params,
     permits: Arc<Semaphore>,
     min_length: usize,
+    /// A hash of a random password, verified when an email is unknown so that the answer takes
+    /// as long as for a known one.
+    dummy: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl PasswordHasher {
@@ -54,6 +57,7 @@ impl PasswordHasher {
             params,
             permits: Arc::new(Semaphore::new(permits)),
             min_length: settings.min_length,
+            dummy: Arc::new(tokio::sync::OnceCell::new()),
         })
     }
 
@@ -107,6 +111,16 @@ impl PasswordHasher {
             })
         })
         .await
+    }
+
+    /// Spends the time and memory of one verification and fails (for unknown accounts).
+    pub async fn verify_nothing(&self, password: SecretString) -> Result<(), PasswordError> {
+        let dummy = self
+            .dummy
+            .get_or_try_init(|| self.hash(SecretString::from(crate::crypto::random::token::<16>())))
+            .await?
+            .clone();
+        self.verify(password, dummy).await.map(|_| ())
     }
 
     async fn run<T: Send + 'static>(

@@ -7,6 +7,7 @@ pub mod meta;
 pub mod migrate;
 pub mod redis;
 pub mod revoked_tokens;
+pub mod sessions;
 pub mod signing_keys;
 pub mod users;
 

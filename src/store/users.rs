@@ -1,7 +1,7 @@
 //! Users (accounts database). Personal data arrives sealed; this layer never sees plaintext.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::entities::user;
 use super::{Db, StoreError};
@@ -36,6 +36,49 @@ pub async fn insert_user(db: &Db, row: &UserRow) -> Result<(), StoreError> {
     .await
     .map(|_| ())
     .map_err(|e| StoreError::from_insert(e, "email"))
+}
+
+/// Replaces a user's password hash (a rehash with current parameters).
+pub async fn update_password_hash(
+    db: &Db,
+    id: &str,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(hash))
+        .col_expr(user::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The user with this email index.
+pub async fn find_by_email_index(db: &Db, index: &str) -> Result<Option<UserRow>, StoreError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::EmailIndex.eq(index))
+        .one(db)
+        .await?
+        .map(from_model))
+}
+
+/// One user.
+pub async fn find_user(db: &Db, id: &str) -> Result<Option<UserRow>, StoreError> {
+    Ok(user::Entity::find_by_id(id.to_owned()).one(db).await?.map(from_model))
+}
+
+fn from_model(m: user::Model) -> UserRow {
+    UserRow {
+        id: m.id,
+        email_index: m.email_index,
+        email_sealed: m.email_sealed,
+        name_sealed: m.name_sealed,
+        password_hash: m.password_hash,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        disabled_at: m.disabled_at,
+    }
 }
 
 /// Every user, oldest first.

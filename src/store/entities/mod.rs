@@ -4,5 +4,6 @@ pub mod app;
 pub mod app_secret;
 pub mod meta;
 pub mod revoked_token;
+pub mod session;
 pub mod signing_key;
 pub mod user;
