@@ -13,7 +13,9 @@ use secrecy::ExposeSecret;
 use crate::apps::AppRegistry;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::crypto::csrf::Csrf;
 use crate::crypto::keyring::{KeyRing, KeyRingError};
+use crate::crypto::session_cookie::SessionCookies;
 use crate::crypto::{master_key, MasterKey, MasterKeyError, MasterKeySource};
 use crate::identity::{PasswordError, PasswordHasher, Pii};
 use crate::state::AppState;
@@ -147,6 +149,8 @@ pub async fn open(
     ));
     Ok(AppState {
         pii: Arc::new(Pii::new(&master)),
+        session_cookies: SessionCookies::new(master.derive("tessera/session-cookie/v1")),
+        csrf: Csrf::new(master.derive("tessera/csrf/v1")),
         settings: Arc::new(settings),
         dbs,
         keys,

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use crate::apps::AppRegistry;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::crypto::csrf::Csrf;
 use crate::crypto::keyring::KeyRing;
+use crate::crypto::session_cookie::SessionCookies;
 use crate::identity::{PasswordHasher, Pii};
 use crate::store::redis::Redis;
 use crate::store::Databases;
@@ -20,6 +22,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub passwords: PasswordHasher,
     pub pii: Arc<Pii>,
+    pub session_cookies: SessionCookies,
+    pub csrf: Csrf,
     pub redis: Option<Redis>,
     /// The discovery document, built once.
     pub discovery: Arc<Vec<u8>>,

@@ -183,7 +183,13 @@ impl Settings {
                 60,
                 "0s to 60s",
             ),
-            ("tokens.session_ttl", t.session_ttl, MIN, 30 * DAY, "1m to 30d"),
+            (
+                "tokens.session_ttl",
+                t.session_ttl,
+                MIN,
+                30 * DAY,
+                "1m to 30d",
+            ),
         ] {
             if value < Duration::from_secs(min) || value > Duration::from_secs(max) {
                 return Err(ConfigError::invalid(key, format!("must be {range}")));

@@ -1,7 +1,7 @@
 //! The login-session cookie: a JWE (`dir` + `A256GCM`, RFC 7516) that the browser cannot read or
 //! forge. A session row stands behind it for listing and revocation.
 
-use josekit::jwe::{JweHeader, Dir};
+use josekit::jwe::{Dir, JweHeader};
 use serde::{Deserialize, Serialize};
 
 /// What the cookie carries.
@@ -54,7 +54,12 @@ mod tests {
     #[test]
     fn round_trip_and_tampering() {
         let cookies = SessionCookies::new([9; 32]);
-        let claims = SessionClaims { sid: "s".into(), sub: "u".into(), auth_time: 1, exp: 2 };
+        let claims = SessionClaims {
+            sid: "s".into(),
+            sub: "u".into(),
+            auth_time: 1,
+            exp: 2,
+        };
         let sealed = cookies.seal(&claims).unwrap();
         assert!(!sealed.contains("\"sub\""));
         assert_eq!(cookies.open(&sealed), Some(claims));

@@ -66,7 +66,11 @@ pub async fn start_session(
 }
 
 /// The session if it is neither ended nor expired.
-pub async fn find_live_session(db: &Db, id: &str, now: DateTime<Utc>) -> Result<Option<SessionRow>, UserError> {
+pub async fn find_live_session(
+    db: &Db,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<SessionRow>, UserError> {
     Ok(sessions::find_session(db, id)
         .await?
         .filter(|s| s.revoked_at.is_none() && s.expires_at > now))
@@ -88,9 +92,16 @@ pub async fn find_profile(db: &Db, pii: &Pii, user_id: &str) -> Result<Option<Pr
     let Some(row) = users::find_user(db, user_id).await? else {
         return Ok(None);
     };
-    let open = |field: &str, sealed: &[u8]| pii.open(&row.id, field, sealed).map_err(|_| UserError::Sealed(row.id.clone()));
+    let open = |field: &str, sealed: &[u8]| {
+        pii.open(&row.id, field, sealed)
+            .map_err(|_| UserError::Sealed(row.id.clone()))
+    };
     Ok(Some(Profile {
         email: open("email", &row.email_sealed)?,
-        name: row.name_sealed.as_deref().map(|n| open("name", n)).transpose()?,
+        name: row
+            .name_sealed
+            .as_deref()
+            .map(|n| open("name", n))
+            .transpose()?,
     }))
 }

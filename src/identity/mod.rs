@@ -7,7 +7,9 @@ mod pii;
 mod users;
 
 pub use email::{Email, EmailError};
-pub use login::{end_session, find_live_session, find_profile, start_session, verify_credentials, Profile};
+pub use login::{
+    end_session, find_live_session, find_profile, start_session, verify_credentials, Profile,
+};
 pub use password::{PasswordError, PasswordHasher, Verification};
 pub use pii::Pii;
 pub use users::{check_new_user, create_user, list_users, NewUser, UserError, UserSummary};

@@ -1,10 +1,13 @@
 //! Protocol logic with no web framework: discovery, client authentication, grants, tokens.
 
+pub mod authorize;
 pub mod client_auth;
 pub mod discovery;
 mod error;
+pub mod flow;
 pub mod grants;
 pub mod introspection;
 pub mod tokens;
+pub mod userinfo;
 
 pub use error::OAuthError;

@@ -95,6 +95,26 @@ pub fn verify(
     typ: &str,
     now: DateTime<Utc>,
 ) -> Result<serde_json::Map<String, serde_json::Value>, VerifyError> {
+    verify_at(ring, issuer, token, typ, Some(now))
+}
+
+/// Verifies an ID token Tessera issued, expired or not (an `id_token_hint`, OIDC RP-Initiated
+/// Logout §2).
+pub fn verify_id_token_hint(
+    ring: &KeyRing,
+    issuer: &str,
+    token: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, VerifyError> {
+    verify_at(ring, issuer, token, "JWT", None)
+}
+
+fn verify_at(
+    ring: &KeyRing,
+    issuer: &str,
+    token: &str,
+    typ: &str,
+    now: Option<DateTime<Utc>>,
+) -> Result<serde_json::Map<String, serde_json::Value>, VerifyError> {
     let header = josekit::jwt::decode_header(token).map_err(|_| VerifyError::Malformed)?;
     let kid = header
         .claim("kid")
@@ -118,8 +138,64 @@ pub fn verify(
         .get("exp")
         .and_then(|v| v.as_i64())
         .ok_or(VerifyError::Malformed)?;
-    if exp <= now.timestamp() {
+    if now.is_some_and(|now| exp <= now.timestamp()) {
         return Err(VerifyError::Expired);
     }
     Ok(claims)
+}
+
+/// OIDC Core §2 ID-token claims.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct IdTokenClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub auth_time: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    pub at_hash: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    pub amr: Vec<String>,
+    pub acr: String,
+    pub azp: String,
+}
+
+/// The authentication context Tessera asserts for a password login.
+pub const ACR_PASSWORD: &str = "urn:tessera:acr:password";
+
+/// OIDC Core §3.1.3.6: the left half of the hash of the access token, base64url; the hash is the
+/// one of the ID token's algorithm (SHA-512 for Ed25519).
+pub fn at_hash(alg: SigningAlg, access_token: &str) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use sha2::{Digest, Sha256, Sha512};
+    let digest = match alg {
+        SigningAlg::EdDsa => Sha512::digest(access_token.as_bytes()).to_vec(),
+        _ => Sha256::digest(access_token.as_bytes()).to_vec(),
+    };
+    URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
+}
+
+/// An ID token, signed with the app's registered algorithm (RS256 by default).
+pub fn id_token(
+    ring: &KeyRing,
+    alg: SigningAlg,
+    claims: &IdTokenClaims,
+) -> Result<String, OAuthError> {
+    sign(ring, alg, "JWT", claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_hash_matches_the_oidc_example() {
+        // OIDC Core Appendix A.3 (RS256): access token and at_hash.
+        let token = "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y";
+        assert_eq!(at_hash(SigningAlg::Rs256, token), "77QmUPtjPfzWtF2AnpK9RQ");
+    }
 }

@@ -2,7 +2,9 @@
 //! migrations, and the optional Redis connection. Only this module imports sea-orm and redis.
 
 pub mod apps;
+pub mod authorization;
 mod entities;
+pub mod issued_tokens;
 pub mod meta;
 pub mod migrate;
 pub mod redis;

@@ -38,7 +38,8 @@ pub async fn find_session(db: &Db, id: &str) -> Result<Option<SessionRow>, Store
         return Ok(None);
     };
     Ok(Some(SessionRow {
-        amr: serde_json::from_value(m.amr).map_err(|e| StoreError::Corrupt(format!("sessions.amr: {e}")))?,
+        amr: serde_json::from_value(m.amr)
+            .map_err(|e| StoreError::Corrupt(format!("sessions.amr: {e}")))?,
         id: m.id,
         user_id: m.user_id,
         auth_time: m.auth_time,

@@ -46,8 +46,14 @@ pub async fn update_password_hash(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     user::Entity::update_many()
-        .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(hash))
-        .col_expr(user::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            user::Column::PasswordHash,
+            sea_orm::sea_query::Expr::value(hash),
+        )
+        .col_expr(
+            user::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(user::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -65,7 +71,10 @@ pub async fn find_by_email_index(db: &Db, index: &str) -> Result<Option<UserRow>
 
 /// One user.
 pub async fn find_user(db: &Db, id: &str) -> Result<Option<UserRow>, StoreError> {
-    Ok(user::Entity::find_by_id(id.to_owned()).one(db).await?.map(from_model))
+    Ok(user::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .map(from_model))
 }
 
 fn from_model(m: user::Model) -> UserRow {

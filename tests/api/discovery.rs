@@ -22,9 +22,35 @@ async fn discovery_names_the_issuer_and_only_working_endpoints() {
         algs.contains(&"RS256".into()) && algs.contains(&"ES256".into()),
         "{algs:?}"
     );
-    // Nothing is advertised before it works.
-    assert!(doc.get("authorization_endpoint").is_none());
-    assert_eq!(doc["token_endpoint"], format!("{}/token", app.issuer));
+    for (key, path) in [
+        ("authorization_endpoint", "/authorize"),
+        ("token_endpoint", "/token"),
+        ("userinfo_endpoint", "/userinfo"),
+        ("end_session_endpoint", "/end_session"),
+        ("introspection_endpoint", "/introspect"),
+        ("revocation_endpoint", "/revoke"),
+    ] {
+        assert_eq!(doc[key], format!("{}{path}", app.issuer), "{key}");
+    }
+    assert_eq!(doc["response_types_supported"], serde_json::json!(["code"]));
+    assert_eq!(
+        doc["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
+    assert_eq!(
+        doc["scopes_supported"],
+        serde_json::json!(["openid", "profile", "email", "offline_access"])
+    );
+    // Nothing is advertised that does not work.
+    for absent in [
+        "registration_endpoint",
+        "request_object_signing_alg_values_supported",
+        "id_token_encryption_alg_values_supported",
+    ] {
+        assert!(doc.get(absent).is_none(), "{absent}");
+    }
+    assert_eq!(doc["request_parameter_supported"], false);
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ mod cli;
 mod config;
 mod discovery;
 mod first_run;
+mod flow;
 mod health;
 mod introspection;
 mod jwks;

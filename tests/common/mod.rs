@@ -18,6 +18,31 @@ use tessera::config::Settings;
 use tessera::crypto::MasterKey;
 use tessera::state::AppState;
 
+/// The web app's registered redirect URIs (nothing listens there; tests read the Location).
+pub const WEB_REDIRECT: &str = "https://reports.example.com/callback";
+pub const WEB_LOGGED_OUT: &str = "https://reports.example.com/bye";
+
+/// The value of a hidden form field in a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in page:\n{html}"))
+        + marker.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].to_owned()
+}
+
+/// A response's Location header.
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .unwrap_or_else(|| panic!("no Location on a {} response", res.status()))
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// A running Tessera for one test.
 pub struct TestApp {
     pub public_url: String,
@@ -279,6 +304,52 @@ impl TestApp {
             req = req.basic_auth(id, Some(secret));
         }
         req.send().await.unwrap()
+    }
+
+    /// Creates a user with a password; returns the user id.
+    pub async fn create_user(&self, email: &str, password: &str) -> String {
+        tessera::identity::create_user(
+            &self.state.dbs.accounts,
+            &self.state.pii,
+            &self.state.passwords,
+            &self.state.clock,
+            tessera::identity::NewUser {
+                email: email.parse().unwrap(),
+                name: Some("Alice Doe".into()),
+                password: SecretString::from(password.to_owned()),
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    /// A confidential web app with the code flow, refresh tokens and a post-logout URI.
+    pub async fn web_app(&self) -> (String, String) {
+        let created = self
+            .create_app(tessera::apps::NewApp {
+                name: "Reports".into(),
+                redirect_uris: vec![WEB_REDIRECT.into()],
+                post_logout_redirect_uris: vec![WEB_LOGGED_OUT.into()],
+                ..Default::default()
+            })
+            .await;
+        use secrecy::ExposeSecret;
+        let secret = created
+            .client_secret
+            .as_ref()
+            .unwrap()
+            .expose_secret()
+            .to_owned();
+        (created.client_id, secret)
+    }
+
+    /// A browser: keeps cookies, does not follow redirects.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
     }
 
     pub async fn jwks(&self) -> serde_json::Value {

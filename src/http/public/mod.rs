@@ -1,10 +1,16 @@
 //! The public (issuer) listener's routes.
 
+mod authorize;
+mod browser;
 mod client_request;
+mod consent;
 mod discovery;
 mod introspection;
 mod jwks;
+mod login;
+mod logout;
 mod token;
+mod userinfo;
 
 use actix_web::web;
 
@@ -20,7 +26,42 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(jwks::key_set))
             .route(web::head().to(jwks::key_set)),
     )
+    .service(
+        web::resource("/authorize")
+            .route(web::get().to(authorize::get))
+            .route(web::post().to(authorize::post)),
+    )
+    .route("/authorize/resume", web::get().to(authorize::resume))
+    .service(
+        web::resource("/login")
+            .route(web::get().to(login::show))
+            .route(web::post().to(login::submit)),
+    )
+    .service(
+        web::resource("/consent")
+            .route(web::get().to(consent::show))
+            .route(web::post().to(consent::submit)),
+    )
+    .route("/static/tessera.css", web::get().to(stylesheet))
+    .service(
+        web::resource("/userinfo")
+            .route(web::get().to(userinfo::get))
+            .route(web::post().to(userinfo::post)),
+    )
+    .service(
+        web::resource("/end_session")
+            .route(web::get().to(logout::get))
+            .route(web::post().to(logout::post)),
+    )
     .service(web::resource("/token").route(web::post().to(token::token)))
     .service(web::resource("/introspect").route(web::post().to(introspection::introspect)))
     .service(web::resource("/revoke").route(web::post().to(introspection::revoke)));
+}
+
+/// The hosted pages' stylesheet, compiled in.
+async fn stylesheet() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../../static/tessera.css"))
 }

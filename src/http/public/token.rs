@@ -41,8 +41,22 @@ async fn handle(
             params.get("scope").map(String::as_str),
             state.clock.now(),
         ),
+        "authorization_code" => {
+            grants::authorization_code(&context(state), &client.app, params).await
+        }
+        "refresh_token" => grants::refresh_token(&context(state), &client.app, params).await,
         other => Err(OAuthError::UnsupportedGrantType(format!(
             "grant_type `{other}` is not supported"
         ))),
+    }
+}
+
+fn context(state: &AppState) -> grants::GrantContext<'_> {
+    grants::GrantContext {
+        db: &state.dbs.ops,
+        ring: &state.keys,
+        issuer: &state.settings.issuer,
+        settings: &state.settings.tokens,
+        now: state.clock.now(),
     }
 }

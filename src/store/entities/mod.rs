@@ -1,8 +1,13 @@
 //! sea-orm entities, one file per table. Private to the store: repositories hand out domain rows.
 
+pub mod access_token;
 pub mod app;
 pub mod app_secret;
+pub mod authorization_code;
+pub mod authorization_request;
+pub mod consent;
 pub mod meta;
+pub mod refresh_token;
 pub mod revoked_token;
 pub mod session;
 pub mod signing_key;

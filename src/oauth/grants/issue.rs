@@ -1,0 +1,122 @@
+//! Issuing a user's tokens after a code or refresh-token grant: an access token recorded in its
+//! family, an ID token when `openid` was granted, and a rotated refresh token when
+//! `offline_access` was granted.
+
+use chrono::{DateTime, Utc};
+
+use super::TokenResponse;
+use crate::apps::{GrantType, RegisteredApp};
+use crate::config::TokenSettings;
+use crate::crypto::keyring::KeyRing;
+use crate::crypto::{random, sha256_hex};
+use crate::oauth::tokens::{self, AccessTokenClaims, IdTokenClaims, ACR_PASSWORD};
+use crate::oauth::OAuthError;
+use crate::store::issued_tokens::{self, RefreshRow};
+use crate::store::Db;
+
+/// What the server needs to run a user grant.
+pub struct GrantContext<'a> {
+    pub db: &'a Db,
+    pub ring: &'a KeyRing,
+    pub issuer: &'a str,
+    pub settings: &'a TokenSettings,
+    pub now: DateTime<Utc>,
+}
+
+/// Who the tokens are for, and what they may do.
+pub struct Grant<'a> {
+    pub user_id: &'a str,
+    pub scopes: &'a [String],
+    pub auth_time: DateTime<Utc>,
+    pub amr: &'a [String],
+    pub session_id: Option<&'a str>,
+    pub nonce: Option<&'a str>,
+    /// The family: the code the grant started from.
+    pub family_id: &'a str,
+    /// The family's absolute end (refresh tokens never outlive it).
+    pub family_expires_at: Option<DateTime<Utc>>,
+}
+
+fn span(d: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(1))
+}
+
+pub async fn issue(
+    ctx: &GrantContext<'_>,
+    app: &RegisteredApp,
+    grant: &Grant<'_>,
+) -> Result<TokenResponse, OAuthError> {
+    let ttl = ctx.settings.access_token_ttl;
+    let mut claims =
+        AccessTokenClaims::new(ctx.issuer, grant.user_id, &app.client_id, ctx.now, ttl);
+    claims.scope = (!grant.scopes.is_empty()).then(|| grant.scopes.join(" "));
+    claims.auth_time = Some(grant.auth_time.timestamp());
+    let access_token = tokens::access_token(ctx.ring, &claims)?;
+    issued_tokens::insert_access_token(
+        ctx.db,
+        &claims.jti,
+        grant.family_id,
+        &app.client_id,
+        ctx.now + span(ttl),
+    )
+    .await
+    .map_err(OAuthError::internal)?;
+
+    let has = |scope: &str| grant.scopes.iter().any(|s| s == scope);
+    let id_token = if has("openid") {
+        let id_claims = IdTokenClaims {
+            iss: ctx.issuer.to_owned(),
+            sub: grant.user_id.to_owned(),
+            aud: app.client_id.clone(),
+            exp: (ctx.now + span(ctx.settings.id_token_ttl)).timestamp(),
+            iat: ctx.now.timestamp(),
+            auth_time: grant.auth_time.timestamp(),
+            nonce: grant.nonce.map(str::to_owned),
+            at_hash: tokens::at_hash(app.id_token_alg, &access_token),
+            sid: grant.session_id.map(str::to_owned),
+            amr: grant.amr.to_vec(),
+            acr: ACR_PASSWORD.to_owned(),
+            azp: app.client_id.clone(),
+        };
+        Some(tokens::id_token(ctx.ring, app.id_token_alg, &id_claims)?)
+    } else {
+        None
+    };
+
+    let refresh_token = if has("offline_access") && app.allows_grant(GrantType::RefreshToken) {
+        let token = random::token::<32>();
+        let family_expires_at = grant
+            .family_expires_at
+            .unwrap_or(ctx.now + span(ctx.settings.refresh_token_max_ttl));
+        let row = RefreshRow {
+            token_hash: sha256_hex(token.as_bytes()),
+            family_id: grant.family_id.to_owned(),
+            app_id: app.client_id.clone(),
+            user_id: grant.user_id.to_owned(),
+            session_id: grant.session_id.map(str::to_owned),
+            scopes: grant.scopes.to_vec(),
+            auth_time: grant.auth_time,
+            created_at: ctx.now,
+            // Sliding, capped by the family's absolute end.
+            expires_at: (ctx.now + span(ctx.settings.refresh_token_ttl)).min(family_expires_at),
+            family_expires_at,
+            used_at: None,
+            revoked_at: None,
+        };
+        issued_tokens::insert_refresh_token(ctx.db, &row)
+            .await
+            .map_err(OAuthError::internal)?;
+        Some(token)
+    } else {
+        None
+    };
+
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: ttl.as_secs(),
+        scope: claims.scope,
+        refresh_token,
+        id_token,
+    })
+}
