@@ -10,6 +10,7 @@ mod config;
 mod discovery;
 mod first_run;
 mod flow;
+mod flow_errors;
 mod health;
 mod introspection;
 mod jwks;
