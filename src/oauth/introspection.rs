@@ -1,4 +1,4 @@
-//! Token introspection (RFC 7662) and revocation (RFC 7009) of access tokens.
+//! Token introspection (RFC 7662) and revocation (RFC 7009) of access and refresh tokens.
 //!
 //! An app may introspect and revoke only tokens issued to it; anything else (another app's
 //! token, another issuer's, expired, revoked, malformed) is simply inactive.
@@ -9,6 +9,8 @@ use serde_json::{json, Map, Value};
 use super::tokens::verify;
 use super::OAuthError;
 use crate::crypto::keyring::KeyRing;
+use crate::crypto::sha256_hex;
+use crate::store::issued_tokens::{self, RefreshRow};
 use crate::store::{revoked_tokens, Db};
 
 /// The claims of an access token that is active for `client_id`, if it is.
@@ -38,6 +40,25 @@ async fn active_claims(
     Ok(Some(claims))
 }
 
+/// A refresh token of `client_id` that can still be used (not rotated, revoked or expired).
+async fn active_refresh_token(
+    db: &Db,
+    client_id: &str,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<RefreshRow>, OAuthError> {
+    let row = issued_tokens::find_refresh_token(db, &sha256_hex(token.as_bytes()))
+        .await
+        .map_err(OAuthError::internal)?;
+    Ok(row.filter(|r| {
+        r.app_id == client_id
+            && r.used_at.is_none()
+            && r.revoked_at.is_none()
+            && r.expires_at > now
+            && r.family_expires_at > now
+    }))
+}
+
 /// RFC 7662 §2.2: `{"active": false}` or the token's claims with `"active": true`.
 pub async fn introspect(
     db: &Db,
@@ -48,7 +69,21 @@ pub async fn introspect(
     now: DateTime<Utc>,
 ) -> Result<Value, OAuthError> {
     let Some(claims) = active_claims(db, ring, issuer, client_id, token, now).await? else {
-        return Ok(json!({ "active": false }));
+        return Ok(
+            match active_refresh_token(db, client_id, token, now).await? {
+                Some(row) => json!({
+                    "active": true,
+                    "token_type": "refresh_token",
+                    "client_id": row.app_id,
+                    "sub": row.user_id,
+                    "scope": row.scopes.join(" "),
+                    "exp": row.expires_at.timestamp(),
+                    "iat": row.created_at.timestamp(),
+                    "iss": issuer,
+                }),
+                None => json!({ "active": false }),
+            },
+        );
     };
     let mut out = Map::new();
     out.insert("active".into(), Value::Bool(true));
@@ -82,6 +117,13 @@ pub async fn revoke(
     now: DateTime<Utc>,
 ) -> Result<(), OAuthError> {
     let Some(claims) = active_claims(db, ring, issuer, client_id, token, now).await? else {
+        // RFC 7009 §2.1: revoking a refresh token also revokes the access tokens of its grant.
+        if let Some(row) = active_refresh_token(db, client_id, token, now).await? {
+            issued_tokens::revoke_family(db, &row.family_id, now)
+                .await
+                .map_err(OAuthError::internal)?;
+            tracing::info!(%client_id, "refresh token revoked with its family");
+        }
         return Ok(());
     };
     let (Some(jti), Some(exp)) = (

@@ -79,7 +79,7 @@ pub async fn sign_in_and_consent(
         .await
         .unwrap();
     assert!(
-        html.contains("Reports") && html.contains("See your email address"),
+        html.contains("Reports") && html.contains("Know who you are"),
         "{html}"
     );
     let form = [

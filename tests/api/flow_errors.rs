@@ -415,3 +415,66 @@ async fn an_expired_code_is_refused() {
         (400, Some("invalid_grant"))
     );
 }
+
+#[tokio::test]
+async fn revoking_a_refresh_token_revokes_its_access_tokens() {
+    let app = spawn_app().await;
+    app.create_user(EMAIL, PASSWORD).await;
+    let (id, secret) = app.web_app().await;
+    let (_, code, verifier) = code_for_scopes(&app, &id, "openid%20offline_access").await;
+    let (_, tokens) = exchange(&app, (&id, &secret), &code, Some(&verifier)).await;
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    let introspect = |token: &str| {
+        let req = app
+            .client
+            .post(format!("{}/introspect", app.public_url))
+            .basic_auth(&id, Some(&secret))
+            .form(&[("token", token.to_owned())]);
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let info = introspect(refresh).await;
+    assert_eq!(info["active"], true);
+    assert_eq!(info["token_type"], "refresh_token");
+    let res = app
+        .client
+        .post(format!("{}/revoke", app.public_url))
+        .basic_auth(&id, Some(&secret))
+        .form(&[("token", refresh), ("token_type_hint", "refresh_token")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(introspect(refresh).await["active"], false);
+    assert_eq!(
+        introspect(access).await["active"],
+        false,
+        "its access token goes too"
+    );
+    let again = app
+        .post_token(
+            &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+            Some((&id, &secret)),
+        )
+        .await;
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["error"],
+        "invalid_grant"
+    );
+}
+
+#[tokio::test]
+async fn oversize_parameters_get_a_clear_400() {
+    let app = spawn_app().await;
+    let (id, _) = app.web_app().await;
+    let huge = "x".repeat(5000);
+    let url = format!(
+        "{}/authorize?response_type=code&client_id={id}&redirect_uri={}&state={huge}",
+        app.public_url,
+        urlencode(WEB_REDIRECT)
+    );
+    let res = app.browser().get(&url).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.headers().get("location").is_none());
+    assert!(res.text().await.unwrap().contains("too large"));
+}
