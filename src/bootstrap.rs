@@ -155,6 +155,7 @@ pub async fn open(
         dbs,
         keys,
         apps,
+        client_keys: Arc::new(crate::apps::ClientKeys::default()),
         clock,
         passwords,
         redis,

@@ -118,6 +118,18 @@ struct ClientCreate {
     /// Allowed scopes, space-separated or repeated.
     #[arg(long = "scope")]
     scopes: Vec<String>,
+    /// Authenticate with private_key_jwt (RFC 7523) instead of a secret.
+    #[arg(long)]
+    private_key_jwt: bool,
+    /// The app's public keys, a JWK Set file (for private_key_jwt).
+    #[arg(long, value_name = "PATH")]
+    jwks_file: Option<PathBuf>,
+    /// Where the app publishes its public keys (for private_key_jwt).
+    #[arg(long, value_name = "URL")]
+    jwks_uri: Option<String>,
+    /// ID-token signing algorithm: RS256 (default), ES256, PS256 or EdDSA.
+    #[arg(long, value_name = "ALG")]
+    id_token_alg: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -208,7 +220,15 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         },
         Command::Client { action } => match action {
             ClientAction::Create(args) => {
+                let jwks = match &args.jwks_file {
+                    Some(path) => Some(cli::read_jwks_file(path)?),
+                    None => None,
+                };
                 let new = NewApp {
+                    private_key_jwt: args.private_key_jwt,
+                    jwks,
+                    jwks_uri: args.jwks_uri,
+                    id_token_alg: args.id_token_alg,
                     name: args.name,
                     redirect_uris: args.redirect_uris,
                     post_logout_redirect_uris: args.post_logout_redirect_uris,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::apps::AppRegistry;
+use crate::apps::{AppRegistry, ClientKeys};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::csrf::Csrf;
@@ -19,6 +19,8 @@ pub struct AppState {
     pub dbs: Databases,
     pub keys: Arc<KeyRing>,
     pub apps: Arc<AppRegistry>,
+    /// Apps' registered `jwks_uri` key sets, cached.
+    pub client_keys: Arc<ClientKeys>,
     pub clock: Arc<dyn Clock>,
     pub passwords: PasswordHasher,
     pub pii: Arc<Pii>,

@@ -7,8 +7,12 @@ use std::sync::Arc;
 use secrecy::SecretString;
 use serde::Serialize;
 
-use super::{GrantType, RedirectUri, RedirectUriError, Scope, ScopeError, UnknownGrant};
+use super::{
+    check_jwks, check_jwks_uri, GrantType, KeysError, RedirectUri, RedirectUriError, Scope,
+    ScopeError, UnknownGrant,
+};
 use crate::clock::Clock;
+use crate::crypto::keyring::{SigningAlg, UnknownAlg};
 use crate::crypto::{random, sha256_hex};
 use crate::store::apps::{self, AppRow, SecretRow};
 use crate::store::{Db, StoreError};
@@ -24,12 +28,19 @@ pub struct NewApp {
     /// Empty means `openid profile email`, plus `offline_access` with refresh tokens.
     pub scopes: Vec<String>,
     pub is_public: bool,
+    /// Authenticate with `private_key_jwt` (no secret) using `jwks` or `jwks_uri`.
+    pub private_key_jwt: bool,
+    pub jwks: Option<serde_json::Value>,
+    pub jwks_uri: Option<String>,
+    /// ID-token signing algorithm; RS256 when absent (OIDC's default).
+    pub id_token_alg: Option<String>,
 }
 
 /// The result of registering an app. The secret is never retrievable again.
 #[derive(Debug, Serialize)]
 pub struct CreatedApp {
     pub client_id: String,
+    pub token_endpoint_auth_method: String,
     #[serde(serialize_with = "expose_secret")]
     pub client_secret: Option<SecretString>,
     pub name: String,
@@ -80,6 +91,16 @@ pub enum AppError {
     RefreshWithoutCode,
     #[error("a public app (no secret) cannot use client_credentials")]
     PublicClientCredentials,
+    #[error("a public app cannot use private_key_jwt")]
+    PublicPrivateKeyJwt,
+    #[error("private_key_jwt needs --jwks-file or --jwks-uri")]
+    MissingKeys,
+    #[error("give either a JWK Set or a jwks_uri, not both")]
+    TwoKeySources,
+    #[error("registered keys: {0}")]
+    Keys(#[from] KeysError),
+    #[error("ID token algorithm: {0}")]
+    IdTokenAlg(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -93,6 +114,10 @@ pub struct ValidApp {
     post_logout_redirect_uris: Vec<String>,
     grants: BTreeSet<GrantType>,
     scopes: BTreeSet<Scope>,
+    auth_method: &'static str,
+    jwks: Option<serde_json::Value>,
+    jwks_uri: Option<String>,
+    id_token_alg: SigningAlg,
 }
 
 impl NewApp {
@@ -152,8 +177,36 @@ impl NewApp {
                 .map(str::parse)
                 .collect::<Result<_, _>>()?
         };
+        let auth_method = match (self.is_public, self.private_key_jwt) {
+            (true, true) => return Err(AppError::PublicPrivateKeyJwt),
+            (true, false) => "none",
+            (false, true) => "private_key_jwt",
+            (false, false) => "client_secret_basic",
+        };
+        if let Some(jwks) = &self.jwks {
+            check_jwks(jwks)?;
+        }
+        if let Some(uri) = &self.jwks_uri {
+            check_jwks_uri(uri)?;
+        }
+        if self.jwks.is_some() && self.jwks_uri.is_some() {
+            return Err(AppError::TwoKeySources);
+        }
+        if self.private_key_jwt && self.jwks.is_none() && self.jwks_uri.is_none() {
+            return Err(AppError::MissingKeys);
+        }
+        let id_token_alg = match &self.id_token_alg {
+            Some(alg) => alg
+                .parse()
+                .map_err(|e: UnknownAlg| AppError::IdTokenAlg(e.to_string()))?,
+            None => SigningAlg::Rs256,
+        };
         Ok(ValidApp {
             name,
+            auth_method,
+            jwks: self.jwks,
+            jwks_uri: self.jwks_uri,
+            id_token_alg,
             is_public: self.is_public,
             redirect_uris,
             post_logout_redirect_uris,
@@ -176,6 +229,10 @@ pub async fn create_app(
         post_logout_redirect_uris: post_logout,
         grants,
         scopes,
+        auth_method,
+        jwks,
+        jwks_uri,
+        id_token_alg,
     } = app;
     let now = clock.now();
     let client_id = random::token::<16>();
@@ -187,20 +244,15 @@ pub async fn create_app(
         post_logout_redirect_uris: post_logout,
         grant_types: grants.iter().map(|g| g.as_str().to_owned()).collect(),
         scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
-        token_endpoint_auth_method: if is_public {
-            "none"
-        } else {
-            "client_secret_basic"
-        }
-        .into(),
-        jwks: None,
-        jwks_uri: None,
+        token_endpoint_auth_method: auth_method.into(),
+        jwks,
+        jwks_uri,
         require_pkce: true,
-        id_token_signed_response_alg: "RS256".into(),
+        id_token_signed_response_alg: id_token_alg.as_str().into(),
         created_at: now,
         updated_at: now,
     };
-    let secret = (!is_public).then(random::token::<32>);
+    let secret = (auth_method == "client_secret_basic").then(random::token::<32>);
     let secret_row = secret.as_ref().map(|s| SecretRow {
         id: uuid::Uuid::new_v4().to_string(),
         app_id: client_id.clone(),
@@ -213,6 +265,7 @@ pub async fn create_app(
     apps::insert_app(db, &row, secret_row.as_ref()).await?;
     Ok(CreatedApp {
         client_id,
+        token_endpoint_auth_method: row.token_endpoint_auth_method.clone(),
         client_secret: secret.map(SecretString::from),
         name: row.name,
         is_public: row.is_public,

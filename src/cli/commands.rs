@@ -229,3 +229,11 @@ pub async fn keys_rotate(
     }
     Ok(())
 }
+
+/// Reads a JWK Set file given with `--jwks-file`.
+pub fn read_jwks_file(path: &std::path::Path) -> Result<serde_json::Value, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| CliError::Input(format!("{}: not JSON: {e}", path.display())))
+}

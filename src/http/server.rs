@@ -133,6 +133,9 @@ async fn background_sync(state: AppState, mut stop: watch::Receiver<bool>) {
                 if let Err(err) = crate::oauth::introspection::purge_expired_revocations(&state.dbs.ops, now).await {
                     tracing::warn!(error = %err, "purging expired revocations failed");
                 }
+                if let Err(err) = crate::oauth::client_assertion::purge_expired(&state.dbs.ops, now).await {
+                    tracing::warn!(error = %err, "purging used client assertions failed");
+                }
             }
             _ = stop.changed() => break,
         }

@@ -16,6 +16,11 @@ pub enum Presented {
     Post { client_id: String, secret: String },
     /// Only a `client_id`: a public client.
     IdOnly { client_id: String },
+    /// `private_key_jwt`: a signed assertion (verified by `client_assertion`).
+    Assertion {
+        client_id: String,
+        assertion: String,
+    },
 }
 
 impl Presented {
@@ -23,7 +28,8 @@ impl Presented {
         match self {
             Self::Basic { client_id, .. }
             | Self::Post { client_id, .. }
-            | Self::IdOnly { client_id } => client_id,
+            | Self::IdOnly { client_id }
+            | Self::Assertion { client_id, .. } => client_id,
         }
     }
 }
@@ -51,6 +57,8 @@ pub fn authenticate(
             }
         }
         (Presented::IdOnly { .. }, AuthMethod::None) => Ok(()),
+        // Assertions are verified asynchronously against the app's keys.
+        (Presented::Assertion { .. }, _) => Err(failed()),
         (Presented::IdOnly { .. }, _) => Err(OAuthError::InvalidClient(
             "this client must authenticate".into(),
         )),

@@ -1,6 +1,7 @@
 //! Protocol logic with no web framework: discovery, client authentication, grants, tokens.
 
 pub mod authorize;
+pub mod client_assertion;
 pub mod client_auth;
 pub mod discovery;
 mod error;

@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod authorization;
+pub mod client_assertions;
 mod entities;
 pub mod issued_tokens;
 pub mod meta;

@@ -6,6 +6,7 @@
 mod common;
 
 mod cli;
+mod client_assertion;
 mod config;
 mod discovery;
 mod first_run;

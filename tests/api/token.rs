@@ -249,6 +249,11 @@ async fn discovery_advertises_the_token_endpoint() {
     );
     assert_eq!(
         doc["token_endpoint_auth_methods_supported"],
-        serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
+        serde_json::json!([
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt",
+            "none"
+        ])
     );
 }

@@ -9,7 +9,8 @@ use actix_web::{web, HttpRequest};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
-use crate::apps::RegisteredApp;
+use crate::apps::{AuthMethod, RegisteredApp};
+use crate::oauth::client_assertion;
 use crate::oauth::client_auth::{self, Presented};
 use crate::oauth::OAuthError;
 use crate::state::AppState;
@@ -65,7 +66,20 @@ pub async fn authenticate(
         .await
         .map_err(OAuthError::internal)?
         .ok_or_else(client_auth::failed)?;
-    client_auth::authenticate(&app, &presented, state.clock.now())?;
+    match &presented {
+        Presented::Assertion { assertion, .. } if app.auth_method == AuthMethod::PrivateKeyJwt => {
+            client_assertion::authenticate(
+                &app,
+                assertion,
+                &state.client_keys,
+                &state.dbs.ops,
+                &state.settings.issuer,
+                state.clock.now(),
+            )
+            .await?
+        }
+        _ => client_auth::authenticate(&app, &presented, state.clock.now())?,
+    }
     Ok(ClientRequest { app, params })
 }
 
@@ -92,6 +106,29 @@ fn presented_credentials(
 ) -> Result<Presented, OAuthError> {
     let form_id = params.get("client_id");
     let form_secret = params.get("client_secret");
+    if let Some(kind) = params.get("client_assertion_type") {
+        if kind != client_assertion::JWT_BEARER {
+            return Err(OAuthError::InvalidRequest(
+                "unsupported client_assertion_type".into(),
+            ));
+        }
+        if req.headers().contains_key(AUTHORIZATION) || form_secret.is_some() {
+            return Err(OAuthError::InvalidRequest(
+                "use one client authentication method only".into(),
+            ));
+        }
+        let assertion = params
+            .get("client_assertion")
+            .ok_or_else(|| OAuthError::InvalidRequest("client_assertion is missing".into()))?;
+        let client_id = form_id
+            .cloned()
+            .or_else(|| client_assertion::claimed_client(assertion))
+            .ok_or_else(client_auth::failed)?;
+        return Ok(Presented::Assertion {
+            client_id,
+            assertion: assertion.clone(),
+        });
+    }
     if let Some(header) = req.headers().get(AUTHORIZATION) {
         let (client_id, secret) = parse_basic(header.to_str().unwrap_or_default())
             .ok_or_else(|| OAuthError::InvalidClient("malformed Basic credentials".into()))?;

@@ -5,6 +5,7 @@ pub mod app;
 pub mod app_secret;
 pub mod authorization_code;
 pub mod authorization_request;
+pub mod client_assertion;
 pub mod consent;
 pub mod meta;
 pub mod refresh_token;
