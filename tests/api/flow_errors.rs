@@ -478,3 +478,92 @@ async fn oversize_parameters_get_a_clear_400() {
     assert!(res.headers().get("location").is_none());
     assert!(res.text().await.unwrap().contains("too large"));
 }
+
+fn authorize_url(app: &crate::common::TestApp, client_id: &str, extra: &str) -> String {
+    format!(
+        "{}/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope=openid%20email&state=s1{extra}",
+        app.public_url,
+        urlencode(WEB_REDIRECT)
+    )
+}
+
+#[tokio::test]
+async fn missing_and_plain_pkce_are_refused_at_authorize() {
+    let app = spawn_app().await;
+    let (id, _) = app.web_app().await;
+    for extra in [
+        "",
+        "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=plain",
+    ] {
+        let res = app
+            .browser()
+            .get(authorize_url(&app, &id, extra))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let params = query_of(&location(&res));
+        assert_eq!(params["error"], "invalid_request", "{extra}");
+        assert_eq!(params["state"], "s1");
+        assert_eq!(params["iss"], app.issuer);
+    }
+}
+
+#[tokio::test]
+async fn form_post_answers_with_a_self_submitting_form_under_a_strict_csp() {
+    let app = spawn_app().await;
+    let (id, _) = app.web_app().await;
+    let extra = "&prompt=none&response_mode=form_post&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
+    let res = app
+        .browser()
+        .get(authorize_url(&app, &id, extra))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'sha256-")
+            && csp.contains("form-action https://reports.example.com"),
+        "{csp}"
+    );
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(&format!("action=\"{WEB_REDIRECT}\"")),
+        "{html}"
+    );
+    assert_eq!(hidden(&html, "error"), "login_required");
+    assert_eq!(hidden(&html, "state"), "s1");
+}
+
+#[tokio::test]
+async fn prompt_login_asks_again_even_with_a_session() {
+    let app = spawn_app().await;
+    app.create_user(EMAIL, PASSWORD).await;
+    let (id, _) = app.web_app().await;
+    let (browser, _, _) = super::flow::code_for(&app, &id, "").await;
+    let pkce =
+        "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
+    let res = browser
+        .get(authorize_url(&app, &id, pkce))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&res).starts_with(WEB_REDIRECT),
+        "signed in: straight back"
+    );
+    let res = browser
+        .get(authorize_url(&app, &id, &format!("{pkce}&prompt=login")))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&res).starts_with("/login"),
+        "prompt=login shows the login page"
+    );
+}
