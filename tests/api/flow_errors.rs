@@ -567,3 +567,35 @@ async fn prompt_login_asks_again_even_with_a_session() {
         "prompt=login shows the login page"
     );
 }
+
+#[tokio::test]
+async fn max_age_asks_for_a_fresh_login_once_it_has_passed() {
+    let clock = std::sync::Arc::new(tessera::clock::FixedClock::new(chrono::Utc::now()));
+    let app =
+        crate::common::spawn_app_in(crate::common::TestEnv::new().await, clock.clone(), |_| {})
+            .await;
+    app.create_user(EMAIL, PASSWORD).await;
+    let (id, _) = app.web_app().await;
+    let (browser, _, _) = super::flow::code_for(&app, &id, "").await;
+    clock.advance(chrono::Duration::minutes(2));
+    let pkce =
+        "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
+    let recent = browser
+        .get(authorize_url(&app, &id, &format!("{pkce}&max_age=600")))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&recent).starts_with(WEB_REDIRECT),
+        "signed in 2 minutes ago: fine for 10"
+    );
+    let stale = browser
+        .get(authorize_url(&app, &id, &format!("{pkce}&max_age=60")))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&stale).starts_with("/login"),
+        "too old for 1 minute"
+    );
+}
