@@ -114,15 +114,11 @@ async fn an_unregistered_redirect_uri_shows_an_error_page_and_never_redirects() 
 async fn prompt_none_without_a_session_is_login_required() {
     let app = spawn_app().await;
     let (id, _) = app.web_app().await;
-    let url = format!(
-        "{}/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid&state=s9&prompt=none&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
-        app.public_url,
-        urlencode(WEB_REDIRECT)
-    );
+    let url = authorize_url(&app, &id, &format!("&prompt=none{PKCE}"));
     let res = app.browser().get(&url).send().await.unwrap();
     let params = query_of(&location(&res));
     assert_eq!(params["error"], "login_required");
-    assert_eq!(params["state"], "s9");
+    assert_eq!(params["state"], "s1");
     assert_eq!(params["iss"], app.issuer);
 }
 
@@ -131,11 +127,7 @@ async fn a_missing_or_wrong_csrf_token_creates_no_session() {
     let app = spawn_app().await;
     app.create_user(EMAIL, PASSWORD).await;
     let (id, _) = app.web_app().await;
-    let url = format!(
-        "{}/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
-        app.public_url,
-        urlencode(WEB_REDIRECT)
-    );
+    let url = authorize_url(&app, &id, PKCE);
     let browser = app.browser();
     let login = location(&browser.get(&url).send().await.unwrap());
     let html = browser
@@ -176,11 +168,7 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     let app = spawn_app().await;
     app.create_user(EMAIL, PASSWORD).await;
     let (id, _) = app.web_app().await;
-    let url = format!(
-        "{}/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
-        app.public_url,
-        urlencode(WEB_REDIRECT)
-    );
+    let url = authorize_url(&app, &id, PKCE);
     let browser = app.browser();
     let login = location(&browser.get(&url).send().await.unwrap());
     let html = browser
@@ -391,11 +379,7 @@ async fn an_unregistered_post_logout_redirect_uri_is_never_followed() {
     assert_eq!(res.status(), 400);
     assert!(res.headers().get("location").is_none());
     // The session was not ended either.
-    let again = format!(
-        "{}/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid%20email&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
-        app.public_url,
-        urlencode(WEB_REDIRECT)
-    );
+    let again = authorize_url(&app, &id, PKCE);
     assert!(location(&browser.get(&again).send().await.unwrap()).starts_with(WEB_REDIRECT));
 }
 
@@ -478,6 +462,10 @@ async fn oversize_parameters_get_a_clear_400() {
     assert!(res.headers().get("location").is_none());
     assert!(res.text().await.unwrap().contains("too large"));
 }
+
+/// A valid S256 challenge (RFC 7636 Appendix B), for requests that never reach the token endpoint.
+const PKCE: &str =
+    "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
 
 fn authorize_url(app: &crate::common::TestApp, client_id: &str, extra: &str) -> String {
     format!(

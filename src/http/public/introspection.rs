@@ -2,17 +2,44 @@
 
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
 
 use super::client_request;
+use crate::crypto::keyring::KeyRing;
 use crate::http::error::token_error;
 use crate::oauth::{introspection, OAuthError};
 use crate::state::AppState;
+use crate::store::Db;
 
-fn token_param(params: &std::collections::HashMap<String, String>) -> Result<&str, OAuthError> {
-    params
+/// What both endpoints act on: an authenticated app's `token`.
+struct TokenQuery<'a> {
+    db: &'a Db,
+    ring: &'a KeyRing,
+    issuer: &'a str,
+    client_id: String,
+    token: String,
+    now: DateTime<Utc>,
+}
+
+async fn token_query<'a>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &'a AppState,
+) -> Result<TokenQuery<'a>, OAuthError> {
+    let client = client_request::authenticate(req, payload, state).await?;
+    let token = client
+        .params
         .get("token")
-        .map(String::as_str)
-        .ok_or_else(|| OAuthError::InvalidRequest("token is missing".into()))
+        .cloned()
+        .ok_or_else(|| OAuthError::InvalidRequest("token is missing".into()))?;
+    Ok(TokenQuery {
+        db: &state.dbs.ops,
+        ring: &state.keys,
+        issuer: &state.settings.issuer,
+        client_id: client.app.client_id.clone(),
+        token,
+        now: state.clock.now(),
+    })
 }
 
 pub async fn introspect(
@@ -20,20 +47,12 @@ pub async fn introspect(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let result = async {
-        let client = client_request::authenticate(&req, payload, &state).await?;
-        let token = token_param(&client.params)?;
-        introspection::introspect(
-            &state.dbs.ops,
-            &state.keys,
-            &state.settings.issuer,
-            &client.app.client_id,
-            token,
-            state.clock.now(),
-        )
-        .await
-    }
-    .await;
+    let result = match token_query(&req, payload, &state).await {
+        Ok(q) => {
+            introspection::introspect(q.db, q.ring, q.issuer, &q.client_id, &q.token, q.now).await
+        }
+        Err(err) => Err(err),
+    };
     match result {
         Ok(body) => HttpResponse::Ok()
             .insert_header((CACHE_CONTROL, "no-store"))
@@ -47,20 +66,10 @@ pub async fn revoke(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let result = async {
-        let client = client_request::authenticate(&req, payload, &state).await?;
-        let token = token_param(&client.params)?;
-        introspection::revoke(
-            &state.dbs.ops,
-            &state.keys,
-            &state.settings.issuer,
-            &client.app.client_id,
-            token,
-            state.clock.now(),
-        )
-        .await
-    }
-    .await;
+    let result = match token_query(&req, payload, &state).await {
+        Ok(q) => introspection::revoke(q.db, q.ring, q.issuer, &q.client_id, &q.token, q.now).await,
+        Err(err) => Err(err),
+    };
     match result {
         // RFC 7009 §2.2: 200 whether or not the token was valid.
         Ok(()) => HttpResponse::Ok()
