@@ -36,6 +36,12 @@ pub struct AuthorizationRequest {
     pub prompt_consent: bool,
     pub max_age: Option<u64>,
     pub login_hint: Option<String>,
+    /// The subject of a valid `id_token_hint`: the user the app expects (OIDC Core §3.1.2.1).
+    #[serde(default)]
+    pub hinted_subject: Option<String>,
+    /// The preferred languages of the hosted pages (`ui_locales`, space-separated tags).
+    #[serde(default)]
+    pub ui_locales: Option<String>,
 }
 
 /// Why a request was refused.
@@ -118,11 +124,15 @@ impl AuthorizationResponse {
     }
 }
 
+/// Checks an `id_token_hint` (Tessera's signature; expiry does not matter) and returns its `sub`.
+pub type HintVerifier<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// Validates the parameters of an authorization request for `app` (None: unknown client).
 pub fn validate(
     issuer: &str,
     params: &HashMap<String, String>,
     app: Option<&RegisteredApp>,
+    hinted_subject: HintVerifier<'_>,
 ) -> Result<AuthorizationRequest, AuthorizeError> {
     let untrusted = |m: &str| AuthorizeError::Untrusted(m.to_owned());
     let total: usize = params.iter().map(|(k, v)| k.len() + v.len()).sum();
@@ -157,6 +167,8 @@ pub fn validate(
         prompt_consent: false,
         max_age: None,
         login_hint: params.get("login_hint").cloned(),
+        hinted_subject: None,
+        ui_locales: params.get("ui_locales").cloned(),
     };
     let fail = |request: &AuthorizationRequest, error: &str, description: &str| {
         AuthorizeError::Redirect(AuthorizationResponse::error(
@@ -301,6 +313,16 @@ pub fn validate(
             "invalid_request",
             "prompt=none cannot be combined",
         ));
+    }
+    if let Some(hint) = params.get("id_token_hint") {
+        let subject = hinted_subject(hint).ok_or_else(|| {
+            fail(
+                &request,
+                "invalid_request",
+                "id_token_hint is not an ID token issued here",
+            )
+        })?;
+        request.hinted_subject = Some(subject);
     }
     if let Some(max_age) = params.get("max_age") {
         request.max_age = Some(max_age.parse().map_err(|_| {

@@ -57,7 +57,12 @@ impl Flow<'_> {
                 s.auth_time + chrono::Duration::seconds(i64::try_from(max).unwrap_or(i64::MAX / 2))
                     >= self.now
             });
-            recent_enough && within_max_age
+            // A hint for another user means this session is not the one the app expects.
+            let is_hinted_user = request
+                .hinted_subject
+                .as_ref()
+                .is_none_or(|sub| *sub == s.user_id);
+            recent_enough && within_max_age && is_hinted_user
         });
         let Some(session) = session else {
             if request.prompt_none {

@@ -587,3 +587,49 @@ async fn max_age_asks_for_a_fresh_login_once_it_has_passed() {
         "too old for 1 minute"
     );
 }
+
+#[tokio::test]
+async fn an_id_token_hint_for_another_user_needs_a_new_login() {
+    let app = spawn_app().await;
+    app.create_user(EMAIL, PASSWORD).await;
+    let (id, secret) = app.web_app().await;
+    let (browser, code, verifier) = super::flow::code_for(&app, &id, "").await;
+    let (_, tokens) = exchange(&app, (&id, &secret), &code, Some(&verifier)).await;
+    let own = tokens["id_token"].as_str().unwrap().to_owned();
+    let now = chrono::Utc::now().timestamp();
+    let other = tessera::oauth::tokens::id_token(
+        &app.state.keys,
+        tessera::crypto::keyring::SigningAlg::Rs256,
+        &tessera::oauth::tokens::IdTokenClaims {
+            iss: app.issuer.clone(),
+            sub: "another-user".into(),
+            aud: id.clone(),
+            exp: now + 60,
+            iat: now,
+            auth_time: now,
+            nonce: None,
+            at_hash: String::new(),
+            sid: None,
+            amr: vec!["pwd".into()],
+            acr: tessera::oauth::tokens::ACR_PASSWORD.into(),
+            azp: id.clone(),
+        },
+    )
+    .unwrap();
+    let with_hint = |hint: &str| {
+        authorize_url(
+            &app,
+            &id,
+            &format!("{PKCE}&prompt=none&id_token_hint={hint}"),
+        )
+    };
+    let res = browser.get(with_hint(&own)).send().await.unwrap();
+    assert!(
+        query_of(&location(&res)).contains_key("code"),
+        "the hinted user is signed in"
+    );
+    let res = browser.get(with_hint(&other)).send().await.unwrap();
+    assert_eq!(query_of(&location(&res))["error"], "login_required");
+    let res = browser.get(with_hint("garbage")).send().await.unwrap();
+    assert_eq!(query_of(&location(&res))["error"], "invalid_request");
+}

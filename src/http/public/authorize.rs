@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::browser::{current_session, error_page, respond, see_other};
 use crate::oauth::authorize::{self, AuthorizeError};
 use crate::oauth::flow::{self, Flow, Next};
+use crate::oauth::tokens::verify_id_token_hint;
 use crate::state::AppState;
 
 /// Parameters from a query or form; a repeated one makes the request unusable (RFC 6749 §3.1).
@@ -48,7 +49,18 @@ async fn authorize(req: &HttpRequest, raw: &[u8], state: &AppState) -> HttpRespo
         },
         None => None,
     };
-    let request = match authorize::validate(&state.settings.issuer, &params, app.as_deref()) {
+    let hint = |token: &str| {
+        verify_id_token_hint(&state.keys, &state.settings.issuer, token)
+            .ok()
+            .and_then(|claims| {
+                claims
+                    .get("sub")
+                    .and_then(|s| s.as_str())
+                    .map(str::to_owned)
+            })
+    };
+    let request = match authorize::validate(&state.settings.issuer, &params, app.as_deref(), &hint)
+    {
         Ok(request) => request,
         Err(AuthorizeError::Untrusted(message)) => {
             return error_page(req, StatusCode::BAD_REQUEST, &message)

@@ -27,6 +27,10 @@ fn app() -> RegisteredApp {
     }
 }
 
+fn no_hint(_: &str) -> Option<String> {
+    None
+}
+
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 fn params(extra: &[(&str, &str)]) -> HashMap<String, String> {
@@ -73,7 +77,7 @@ fn error_code(result: Result<AuthorizationRequest, AuthorizeError>) -> String {
 
 #[test]
 fn a_good_request_validates() {
-    let r = validate(ISS, &params(&[]), Some(&app())).unwrap();
+    let r = validate(ISS, &params(&[]), Some(&app()), &no_hint).unwrap();
     assert_eq!(r.scopes, vec!["openid", "email"]);
     assert_eq!(r.code_challenge.as_deref(), Some(CHALLENGE));
     assert_eq!(r.response_mode, ResponseMode::Query);
@@ -82,7 +86,7 @@ fn a_good_request_validates() {
 #[test]
 fn untrusted_requests_never_redirect() {
     assert!(matches!(
-        validate(ISS, &params(&[]), None),
+        validate(ISS, &params(&[]), None, &no_hint),
         Err(AuthorizeError::Untrusted(_))
     ));
     for uri in [
@@ -90,12 +94,17 @@ fn untrusted_requests_never_redirect() {
         "https://evil.example.com/cb",
         "",
     ] {
-        let result = validate(ISS, &params(&[("redirect_uri", uri)]), Some(&app()));
+        let result = validate(
+            ISS,
+            &params(&[("redirect_uri", uri)]),
+            Some(&app()),
+            &no_hint,
+        );
         assert!(matches!(result, Err(AuthorizeError::Untrusted(_))), "{uri}");
     }
     let huge = "x".repeat(MAX_PARAM_LEN + 1);
     assert!(matches!(
-        validate(ISS, &params(&[("state", &huge)]), Some(&app())),
+        validate(ISS, &params(&[("state", &huge)]), Some(&app()), &no_hint),
         Err(AuthorizeError::Untrusted(_))
     ));
 }
@@ -118,10 +127,11 @@ fn bad_parameters_redirect_with_their_error_code() {
         (&[("prompt", "select_account")], "invalid_request"),
         (&[("max_age", "soon")], "invalid_request"),
         (&[("response_mode", "fragment")], "invalid_request"),
+        (&[("id_token_hint", "not-a-token")], "invalid_request"),
     ];
     for (extra, code) in cases {
         assert_eq!(
-            error_code(validate(ISS, &params(extra), Some(&app()))),
+            error_code(validate(ISS, &params(extra), Some(&app()), &no_hint)),
             *code,
             "{extra:?}"
         );
@@ -134,6 +144,7 @@ fn the_response_carries_code_state_and_iss_in_the_query() {
         ISS,
         &params(&[("redirect_uri", "https://app.example.com/cb")]),
         Some(&app()),
+        &no_hint,
     )
     .unwrap();
     let location = AuthorizationResponse::code(ISS, &r, "abc").location();
