@@ -633,3 +633,49 @@ async fn an_id_token_hint_for_another_user_needs_a_new_login() {
     let res = browser.get(with_hint("garbage")).send().await.unwrap();
     assert_eq!(query_of(&location(&res))["error"], "invalid_request");
 }
+
+#[tokio::test]
+async fn ui_locales_or_accept_language_choose_czech_pages() {
+    let app = spawn_app().await;
+    let (id, _) = app.web_app().await;
+    let login_page = |browser: reqwest::Client, url: String, accept: &'static str| {
+        let app = &app;
+        async move {
+            let res = browser
+                .get(&url)
+                .header("accept-language", accept)
+                .send()
+                .await
+                .unwrap();
+            let login = location(&res);
+            browser
+                .get(format!("{}{login}", app.public_url))
+                .header("accept-language", accept)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let czech = login_page(
+        app.browser(),
+        authorize_url(&app, &id, &format!("{PKCE}&ui_locales=cs")),
+        "en",
+    )
+    .await;
+    assert!(
+        czech.contains("<html lang=\"cs\">") && czech.contains("Přihlásit se"),
+        "{czech}"
+    );
+    let header = login_page(
+        app.browser(),
+        authorize_url(&app, &id, PKCE),
+        "cs-CZ,en;q=0.5",
+    )
+    .await;
+    assert!(header.contains("Přihlásit se"));
+    let english = login_page(app.browser(), authorize_url(&app, &id, PKCE), "de").await;
+    assert!(english.contains("<html lang=\"en\">") && english.contains("Sign in"));
+}

@@ -11,6 +11,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use tracing_actix_web::RequestId;
 
+use super::texts::Texts;
 use crate::crypto::random;
 use crate::crypto::session_cookie::SessionClaims;
 use crate::identity;
@@ -124,8 +125,18 @@ pub fn page(
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    t: &'static Texts,
     message: &'a str,
     request_id: String,
+}
+
+/// The texts for this request: `ui_locales` when the flow has one, else `Accept-Language`.
+pub fn texts(req: &HttpRequest, ui_locales: Option<&str>) -> &'static Texts {
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    super::texts::pick(ui_locales, accept)
 }
 
 /// The error page: for anything that must not be redirected to the app.
@@ -139,6 +150,7 @@ pub fn error_page(req: &HttpRequest, status: StatusCode, message: &str) -> HttpR
     page(
         status,
         &ErrorPage {
+            t: texts(req, None),
             message,
             request_id,
         },

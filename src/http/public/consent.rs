@@ -7,28 +7,19 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::authorize::{expired, flow_of, next_step};
-use super::browser::{csrf_cookie, current_session, error_page, page, see_other};
+use super::browser::{csrf_cookie, current_session, error_page, page, see_other, texts};
+use super::texts::Texts;
 use crate::oauth::flow;
 use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "consent.html")]
 struct ConsentPage<'a> {
+    t: &'static Texts,
     app_name: &'a str,
     scopes: Vec<&'static str>,
     csrf_token: String,
     request_id: &'a str,
-}
-
-/// What each scope means, in words.
-fn describe(scope: &str) -> &'static str {
-    match scope {
-        "openid" => "Know who you are",
-        "profile" => "See your name",
-        "email" => "See your email address",
-        "offline_access" => "Stay connected when you are away",
-        _ => "Other access",
-    }
 }
 
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -50,9 +41,11 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         return expired(&req);
     };
     let (csrf, new_cookie) = csrf_cookie(&req, &state);
+    let t = texts(&req, request.ui_locales.as_deref());
     let data = ConsentPage {
+        t,
         app_name: &app.name,
-        scopes: request.scopes.iter().map(|s| describe(s)).collect(),
+        scopes: request.scopes.iter().map(|s| t.scope(s)).collect(),
         csrf_token: state.csrf.token(&csrf, &format!("consent:{id}")),
         request_id: id,
     };

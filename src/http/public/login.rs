@@ -8,7 +8,8 @@ use askama::Template;
 use secrecy::SecretString;
 
 use super::authorize::expired;
-use super::browser::{csrf_cookie, error_page, page, see_other, session_cookie};
+use super::browser::{csrf_cookie, error_page, page, see_other, session_cookie, texts};
+use super::texts::Texts;
 use crate::identity;
 use crate::oauth::flow;
 use crate::state::AppState;
@@ -16,11 +17,12 @@ use crate::state::AppState;
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage<'a> {
+    t: &'static Texts,
     app_name: &'a str,
     csrf_token: String,
     request_id: &'a str,
     email: &'a str,
-    error: Option<&'a str>,
+    has_error: bool,
 }
 
 fn query(req: &HttpRequest) -> HashMap<String, String> {
@@ -42,15 +44,13 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         return expired(&req);
     };
     let (csrf, new_cookie) = csrf_cookie(&req, &state);
-    let error = params
-        .contains_key("error")
-        .then_some("The email or password is wrong.");
     let page_data = LoginPage {
+        t: texts(&req, request.ui_locales.as_deref()),
+        has_error: params.contains_key("error"),
         app_name: &app.name,
         csrf_token: state.csrf.token(&csrf, &format!("login:{id}")),
         request_id: id,
         email: request.login_hint.as_deref().unwrap_or_default(),
-        error,
     };
     page(StatusCode::OK, &page_data, new_cookie)
 }

@@ -6,14 +6,17 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::browser::{clear_session_cookie, current_session, error_page, page, see_other};
+use super::browser::{clear_session_cookie, current_session, error_page, page, see_other, texts};
+use super::texts::Texts;
 use crate::identity;
 use crate::oauth::tokens::verify_id_token_hint;
 use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "logged_out.html")]
-struct LoggedOut;
+struct LoggedOut {
+    t: &'static Texts,
+}
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     end(&req, req.query_string().as_bytes(), &state).await
@@ -104,6 +107,12 @@ async fn end(req: &HttpRequest, raw: &[u8], state: &AppState) -> HttpResponse {
             }
             see_other(location.as_str(), vec![clear])
         }
-        None => page(StatusCode::OK, &LoggedOut, Some(clear)),
+        None => page(
+            StatusCode::OK,
+            &LoggedOut {
+                t: texts(req, None),
+            },
+            Some(clear),
+        ),
     }
 }

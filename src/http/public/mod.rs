@@ -9,6 +9,7 @@ mod introspection;
 mod jwks;
 mod login;
 mod logout;
+mod texts;
 mod token;
 mod userinfo;
 
