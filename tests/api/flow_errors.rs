@@ -679,3 +679,54 @@ async fn ui_locales_or_accept_language_choose_czech_pages() {
     let english = login_page(app.browser(), authorize_url(&app, &id, PKCE), "de").await;
     assert!(english.contains("<html lang=\"en\">") && english.contains("Sign in"));
 }
+
+#[tokio::test]
+async fn an_app_that_registered_es256_gets_es256_id_tokens_and_userinfo_takes_post() {
+    let app = spawn_app().await;
+    app.create_user(EMAIL, PASSWORD).await;
+    let created = app
+        .create_app(tessera::apps::NewApp {
+            name: "Reports".into(),
+            redirect_uris: vec![WEB_REDIRECT.into()],
+            id_token_alg: Some("ES256".into()),
+            ..Default::default()
+        })
+        .await;
+    use secrecy::ExposeSecret;
+    let secret = created
+        .client_secret
+        .as_ref()
+        .unwrap()
+        .expose_secret()
+        .to_owned();
+    let id = created.client_id;
+    let (_, code, verifier) = super::flow::code_for(&app, &id, "").await;
+    let (status, tokens) = exchange(&app, (&id, &secret), &code, Some(&verifier)).await;
+    assert_eq!(status, 200, "{tokens}");
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let header = josekit::jwt::decode_header(id_token).unwrap();
+    assert_eq!(header.claim("alg").unwrap(), "ES256");
+    let kid = header.claim("kid").unwrap().as_str().unwrap();
+    let jwks =
+        josekit::jwk::JwkSet::from_bytes(app.get("/jwks").await.bytes().await.unwrap()).unwrap();
+    let verifier = josekit::jws::ES256
+        .verifier_from_jwk(jwks.get(kid)[0])
+        .unwrap();
+    let (claims, _) = josekit::jwt::decode_with_verifier(id_token, &verifier).unwrap();
+    assert_eq!(claims.audience().unwrap(), vec![id.as_str()]);
+    let expected = tessera::oauth::tokens::at_hash(
+        tessera::crypto::keyring::SigningAlg::Es256,
+        tokens["access_token"].as_str().unwrap(),
+    );
+    assert_eq!(claims.claim("at_hash").unwrap(), expected.as_str());
+
+    let res = app
+        .client
+        .post(format!("{}/userinfo", app.public_url))
+        .form(&[("access_token", tokens["access_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["email"], EMAIL);
+}
