@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod authorize;
 mod cli;
 mod client_assertion;
 mod config;
