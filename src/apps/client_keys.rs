@@ -111,9 +111,12 @@ impl ClientKeys {
             return JwkSet::from_map(map).map_err(|e| KeysError::Key(0, e.to_string()));
         }
         let uri = jwks_uri.ok_or(KeysError::Shape)?;
-        let cached = self.cached(client_id, refresh);
-        if let Some(keys) = cached {
-            return Ok(keys);
+        match self.cached(client_id, refresh) {
+            Some(Ok(keys)) => return Ok(keys),
+            Some(Err(())) => {
+                return Err(KeysError::Fetch("the last fetch failed moments ago".into()))
+            }
+            None => {}
         }
         let fetched = self.fetch(uri).await;
         if let Ok(mut cache) = self.cache.lock() {
@@ -128,19 +131,19 @@ impl ClientKeys {
         fetched
     }
 
-    fn cached(&self, client_id: &str, refresh: bool) -> Option<JwkSet> {
+    /// A recent fetch's result: keys within their TTL (or the cooldown when a refresh is asked
+    /// for), or a failure within the cooldown, so a flood of bad assertions cannot make the
+    /// server fetch again and again.
+    fn cached(&self, client_id: &str, refresh: bool) -> Option<Result<JwkSet, ()>> {
         let cache = self.cache.lock().ok()?;
         let entry = cache.get(client_id)?;
         let age = entry.at.elapsed();
-        let is_fresh = if refresh {
-            age < REFETCH_COOLDOWN
-        } else {
-            age < CACHE_TTL
-        };
-        if is_fresh {
-            entry.keys.clone()
-        } else {
-            None
+        match &entry.keys {
+            Some(keys) if age < if refresh { REFETCH_COOLDOWN } else { CACHE_TTL } => {
+                Some(Ok(keys.clone()))
+            }
+            None if age < REFETCH_COOLDOWN => Some(Err(())),
+            _ => None,
         }
     }
 

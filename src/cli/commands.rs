@@ -87,6 +87,14 @@ async fn migrate_status_of(state: &AppState) -> Result<(), CliError> {
 /// `tessera client create`.
 /// The input is checked before anything is opened, so bad input writes nothing.
 pub async fn client_create(settings: Settings, new: NewApp) -> Result<(), CliError> {
+    if let Some(alg) = &new.id_token_alg {
+        let has_key = settings.keys.algorithms.iter().any(|a| a.as_str() == alg);
+        if !has_key && alg.parse::<SigningAlg>().is_ok() {
+            return Err(CliError::Input(format!(
+                "{alg} is not in keys.algorithms, so no key can sign such ID tokens; add it there first"
+            )));
+        }
+    }
     let app = new.validate()?;
     let state = open(settings).await?;
     let created = apps::create_app(&state.dbs.ops, &state.clock, app).await?;

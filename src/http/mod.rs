@@ -35,7 +35,7 @@ pub fn public_app(
         .app_data(state)
         .wrap(security_headers())
         .wrap(from_fn(middleware::request_id::header))
-        .wrap(TracingLogger::default())
+        .wrap(TracingLogger::<middleware::access_log::PathOnly>::new())
         .configure(public::routes)
 }
 
@@ -55,6 +55,6 @@ pub fn admin_app(
         .app_data(state)
         .wrap(security_headers())
         .wrap(from_fn(middleware::request_id::header))
-        .wrap(TracingLogger::default())
+        .wrap(TracingLogger::<middleware::access_log::PathOnly>::new())
         .configure(admin::routes)
 }

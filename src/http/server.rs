@@ -130,11 +130,10 @@ async fn background_sync(state: AppState, mut stop: watch::Receiver<bool>) {
             }
             _ = purge.tick() => {
                 let now = state.clock.now();
-                if let Err(err) = crate::oauth::introspection::purge_expired_revocations(&state.dbs.ops, now).await {
-                    tracing::warn!(error = %err, "purging expired revocations failed");
-                }
-                if let Err(err) = crate::oauth::client_assertion::purge_expired(&state.dbs.ops, now).await {
-                    tracing::warn!(error = %err, "purging used client assertions failed");
+                match crate::oauth::housekeeping::purge_expired(&state.dbs.ops, now).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(deleted = n, "expired rows purged"),
+                    Err(err) => tracing::warn!(error = %err, "purging expired rows failed"),
                 }
             }
             _ = stop.changed() => break,

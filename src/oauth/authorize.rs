@@ -11,6 +11,8 @@ use crate::apps::{GrantType, RegisteredApp, SUPPORTED_SCOPES};
 /// Longest accepted value of any parameter, and of all of them together.
 pub const MAX_PARAM_LEN: usize = 2048;
 pub const MAX_TOTAL_LEN: usize = 8192;
+/// The stored nonce's column size.
+pub const MAX_NONCE_LEN: usize = 512;
 
 /// How the response travels (OAuth 2.0 Multiple Response Types §2.1, Form Post Response Mode).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,6 +239,10 @@ pub fn validate(
         }
         scopes.push(scope.to_owned());
     }
+    if scopes.is_empty() {
+        // Every request names what it asks for, so the user's consent always covers it.
+        return Err(fail(&request, "invalid_scope", "scope is required"));
+    }
     request.scopes = scopes;
     // RFC 7636 §4.3 and RFC 9700 §2.1.1: S256 only, and a missing method never means plain.
     match (
@@ -323,6 +329,13 @@ pub fn validate(
             )
         })?;
         request.hinted_subject = Some(subject);
+    }
+    if request
+        .nonce
+        .as_ref()
+        .is_some_and(|n| n.len() > MAX_NONCE_LEN)
+    {
+        return Err(fail(&request, "invalid_request", "nonce is too long"));
     }
     if let Some(max_age) = params.get("max_age") {
         request.max_age = Some(max_age.parse().map_err(|_| {

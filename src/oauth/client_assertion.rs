@@ -141,10 +141,3 @@ pub async fn authenticate(
     }
     Ok(())
 }
-
-/// Forgets used assertions that have expired.
-pub async fn purge_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, OAuthError> {
-    client_assertions::delete_expired(db, now)
-        .await
-        .map_err(OAuthError::internal)
-}

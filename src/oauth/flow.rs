@@ -24,6 +24,8 @@ pub enum Next {
     Consent { request_id: String },
     /// Send the app its response.
     Respond(AuthorizationResponse),
+    /// The pending request was already finished (a second tab, a double submit).
+    Expired,
 }
 
 /// What the flow needs from the server.
@@ -42,6 +44,33 @@ pub struct Pending {
 }
 
 impl Flow<'_> {
+    /// The session if it satisfies the request: `prompt=login` and `max_age` want a sign-in made
+    /// after the request (OIDC Core §3.1.2.1; a sign-in since the request always qualifies, so
+    /// `max_age=0` cannot loop), and an `id_token_hint` names the user it must be.
+    pub fn usable_session<'s>(
+        &self,
+        request: &AuthorizationRequest,
+        session: Option<&'s SessionRow>,
+        pending: Option<&Pending>,
+    ) -> Option<&'s SessionRow> {
+        session.filter(|s| {
+            let signed_in_since_request = pending.is_some_and(|p| s.auth_time >= p.created_at);
+            let recent_enough = !request.prompt_login || signed_in_since_request;
+            let within_max_age = signed_in_since_request
+                || request.max_age.is_none_or(|max| {
+                    let max = chrono::Duration::seconds(i64::try_from(max).unwrap_or(i64::MAX / 2));
+                    s.auth_time
+                        .checked_add_signed(max)
+                        .is_none_or(|limit| limit >= self.now)
+                });
+            let is_hinted_user = request
+                .hinted_subject
+                .as_ref()
+                .is_none_or(|sub| *sub == s.user_id);
+            recent_enough && within_max_age && is_hinted_user
+        })
+    }
+
     /// Decides the next step for `request`, given the browser's session (if any).
     pub async fn decide(
         &self,
@@ -49,21 +78,7 @@ impl Flow<'_> {
         session: Option<&SessionRow>,
         pending: Option<&Pending>,
     ) -> Result<Next, OAuthError> {
-        // `prompt=login` asks for a sign-in made after the request (OIDC Core §3.1.2.1).
-        let fresh_since = pending.map(|p| p.created_at).unwrap_or(self.now);
-        let session = session.filter(|s| {
-            let recent_enough = !request.prompt_login || s.auth_time >= fresh_since;
-            let within_max_age = request.max_age.is_none_or(|max| {
-                s.auth_time + chrono::Duration::seconds(i64::try_from(max).unwrap_or(i64::MAX / 2))
-                    >= self.now
-            });
-            // A hint for another user means this session is not the one the app expects.
-            let is_hinted_user = request
-                .hinted_subject
-                .as_ref()
-                .is_none_or(|sub| *sub == s.user_id);
-            recent_enough && within_max_age && is_hinted_user
-        });
+        let session = self.usable_session(request, session, pending);
         let Some(session) = session else {
             if request.prompt_none {
                 return self
@@ -110,6 +125,12 @@ impl Flow<'_> {
         session: &SessionRow,
         pending: &Pending,
     ) -> Result<Next, OAuthError> {
+        // The consent form cannot stand in for a sign-in the request still needs.
+        let Some(session) = self.usable_session(request, Some(session), Some(pending)) else {
+            return Ok(Next::Login {
+                request_id: pending.id.clone(),
+            });
+        };
         let mut scopes: BTreeSet<String> =
             authorization::find_consent(self.db, &session.user_id, &request.client_id)
                 .await
@@ -165,10 +186,14 @@ impl Flow<'_> {
         pending: Option<&Pending>,
         outcome: Result<&SessionRow, (&str, &str)>,
     ) -> Result<Next, OAuthError> {
+        // Deleting the pending request is what uses it: only one caller gets past this.
         if let Some(pending) = pending {
-            authorization::delete_pending(self.db, &pending.id)
+            let is_ours = authorization::delete_pending(self.db, &pending.id)
                 .await
                 .map_err(OAuthError::internal)?;
+            if !is_ours {
+                return Ok(Next::Expired);
+            }
         }
         let response = match outcome {
             Ok(session) => {

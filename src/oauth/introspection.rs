@@ -139,10 +139,3 @@ pub async fn revoke(
     tracing::info!(%client_id, %jti, "access token revoked");
     Ok(())
 }
-
-/// Forgets revocations of tokens that have expired anyway (they fail on `exp` now).
-pub async fn purge_expired_revocations(db: &Db, now: DateTime<Utc>) -> Result<u64, OAuthError> {
-    revoked_tokens::delete_expired(db, now)
-        .await
-        .map_err(OAuthError::internal)
-}

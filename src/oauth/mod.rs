@@ -7,6 +7,7 @@ pub mod discovery;
 mod error;
 pub mod flow;
 pub mod grants;
+pub mod housekeeping;
 pub mod introspection;
 pub mod tokens;
 pub mod userinfo;

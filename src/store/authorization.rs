@@ -50,11 +50,13 @@ pub async fn find_pending(
         .map(|m| (m.request, m.created_at)))
 }
 
-pub async fn delete_pending(db: &Db, id: &str) -> Result<(), StoreError> {
-    pending::Entity::delete_by_id(id.to_owned())
+/// Deletes a pending request; `true` for the one caller that deleted it.
+pub async fn delete_pending(db: &Db, id: &str) -> Result<bool, StoreError> {
+    Ok(pending::Entity::delete_by_id(id.to_owned())
         .exec(db)
-        .await?;
-    Ok(())
+        .await?
+        .rows_affected
+        == 1)
 }
 
 /// A stored authorization code.
@@ -168,4 +170,20 @@ pub async fn upsert_consent(
     .exec(db)
     .await?;
     Ok(())
+}
+
+/// Deletes pending requests past their expiry, and codes expired for a day (kept that long so
+/// a late replay is still recognised as one).
+pub async fn delete_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let pending = pending::Entity::delete_many()
+        .filter(pending::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let codes = code::Entity::delete_many()
+        .filter(code::Column::ExpiresAt.lte(now - chrono::Duration::days(1)))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(pending + codes)
 }

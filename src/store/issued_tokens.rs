@@ -125,3 +125,18 @@ pub async fn revoke_family(db: &Db, family_id: &str, now: DateTime<Utc>) -> Resu
     }
     Ok(())
 }
+
+/// Deletes refresh tokens and access-token records that can no longer be used.
+pub async fn delete_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let refresh = refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::FamilyExpiresAt.lte(now))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let access = access_token::Entity::delete_many()
+        .filter(access_token::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(refresh + access)
+}

@@ -59,3 +59,12 @@ pub async fn revoke_session(db: &Db, id: &str, now: DateTime<Utc>) -> Result<boo
         .await?;
     Ok(result.rows_affected == 1)
 }
+
+/// Deletes sessions past their expiry.
+pub async fn delete_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    Ok(Entity::delete_many()
+        .filter(Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

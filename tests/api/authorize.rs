@@ -270,3 +270,61 @@ async fn an_app_that_registered_es256_gets_es256_id_tokens_and_userinfo_takes_po
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["email"], EMAIL);
 }
+
+#[tokio::test]
+async fn max_age_zero_and_prompt_login_complete_after_a_fresh_sign_in() {
+    let app = spawn_app().await;
+    app.create_user(EMAIL, PASSWORD).await;
+    let (id, secret) = app.web_app().await;
+    for extra in ["&max_age=0", "&prompt=login"] {
+        // A fresh sign-in satisfies the request: no loop back to the login page.
+        let (_, code, verifier) = super::flow::code_for(&app, &id, extra).await;
+        assert_eq!(
+            exchange(&app, (&id, &secret), &code, Some(&verifier))
+                .await
+                .0,
+            200,
+            "{extra}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_consent_page_cannot_skip_a_required_sign_in() {
+    let app = spawn_app().await;
+    app.create_user(EMAIL, PASSWORD).await;
+    let (id, _) = app.web_app().await;
+    let (browser, _, _) = super::flow::code_for(&app, &id, "").await;
+    let res = browser
+        .get(authorize_url(&app, &id, &format!("{PKCE}&prompt=login")))
+        .send()
+        .await
+        .unwrap();
+    let login = location(&res);
+    assert!(login.starts_with("/login?request="), "{login}");
+    let consent = login.replacen("/login", "/consent", 1);
+    let res = browser
+        .get(format!("{}{consent}", app.public_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        location(&res),
+        login,
+        "the consent page sends the user to sign in first"
+    );
+}
+
+#[tokio::test]
+async fn a_request_without_scope_is_refused() {
+    let app = spawn_app().await;
+    let (id, _) = app.web_app().await;
+    let url = format!(
+        "{}/authorize?response_type=code&client_id={id}&redirect_uri={}&state=s1{PKCE}",
+        app.public_url,
+        super::flow::urlencode(WEB_REDIRECT)
+    );
+    let res = app.browser().get(url).send().await.unwrap();
+    assert_eq!(query_of(&location(&res))["error"], "invalid_scope");
+}

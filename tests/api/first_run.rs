@@ -124,9 +124,12 @@ async fn no_arguments_means_serve_on_embedded_defaults_and_a_restart_reuses_ever
 async fn every_request_is_logged_with_its_request_id() {
     let dir = tempfile::tempdir().unwrap();
     let started = start(dir.path(), &[("TESSERA_LOG_FORMAT", "json")]);
-    let res = reqwest::get(format!("{}/jwks", started.public))
-        .await
-        .unwrap();
+    let res = reqwest::get(format!(
+        "{}/jwks?login_hint=zq-hint-value%40example.com",
+        started.public
+    ))
+    .await
+    .unwrap();
     let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
     let logs = stop(started);
     let line = logs
@@ -136,4 +139,8 @@ async fn every_request_is_logged_with_its_request_id() {
         .unwrap_or_else(|| panic!("no log line carries request id {id}:\n{logs}"));
     assert_eq!(line["span"]["http.route"], "/jwks");
     assert_eq!(line["span"]["http.status_code"], 200);
+    assert!(
+        !logs.contains("zq-hint-value"),
+        "query strings stay out of the logs:\n{logs}"
+    );
 }

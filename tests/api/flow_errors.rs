@@ -56,11 +56,34 @@ async fn pkce_is_checked_at_the_token_endpoint() {
     let app = spawn_app().await;
     app.create_user(EMAIL, PASSWORD).await;
     let (id, secret) = app.web_app().await;
-    let (_, code, _) = code_for(&app, &id, "").await;
+    let (_, code, verifier) = code_for(&app, &id, "").await;
     let wrong = "x".repeat(43);
     assert_eq!(
         exchange(&app, (&id, &secret), &code, Some(&wrong)).await.1["error"],
         "invalid_grant"
+    );
+    let mismatched = app
+        .post_token(
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", "https://reports.example.com/other"),
+                ("code_verifier", &verifier),
+            ],
+            Some((&id, &secret)),
+        )
+        .await;
+    assert_eq!(
+        mismatched.json::<Value>().await.unwrap()["error"],
+        "invalid_grant",
+        "redirect_uri must equal"
+    );
+    // Neither refusal used the code up.
+    assert_eq!(
+        exchange(&app, (&id, &secret), &code, Some(&verifier))
+            .await
+            .0,
+        200
     );
     let (_, code, _) = code_for(&app, &id, "").await;
     assert_eq!(
@@ -73,7 +96,7 @@ async fn pkce_is_checked_at_the_token_endpoint() {
 async fn a_code_cannot_be_used_by_another_app() {
     let app = spawn_app().await;
     app.create_user(EMAIL, PASSWORD).await;
-    let (id, _) = app.web_app().await;
+    let (id, secret) = app.web_app().await;
     let (other_id, other_secret) = app.web_app().await;
     let (_, code, verifier) = code_for(&app, &id, "").await;
     let (status, body) = exchange(&app, (&other_id, &other_secret), &code, Some(&verifier)).await;
@@ -81,6 +104,9 @@ async fn a_code_cannot_be_used_by_another_app() {
         (status, body["error"].as_str()),
         (400, Some("invalid_grant"))
     );
+    // The refused attempt changed nothing: the code still works for its own app.
+    let (status, body) = exchange(&app, (&id, &secret), &code, Some(&verifier)).await;
+    assert_eq!(status, 200, "{body}");
 }
 
 #[tokio::test]
@@ -253,9 +279,13 @@ async fn refresh_token_reuse_revokes_the_family_and_scope_only_narrows() {
         (400, Some("invalid_scope")),
         "scope only narrows"
     );
-    let (status, second) = refresh(first.clone(), Some("openid offline_access")).await;
+    let (status, second) = refresh(first.clone(), Some("openid")).await;
     assert_eq!(status, 200, "{second}");
-    assert_eq!(second["scope"], "openid offline_access");
+    assert_eq!(second["scope"], "openid", "the access token is narrowed");
+    assert!(
+        second["refresh_token"].is_string(),
+        "the refresh token keeps its scope, offline_access included (RFC 6749 §6)"
+    );
     let second_token = second["refresh_token"].as_str().unwrap().to_owned();
     let access = second["access_token"].as_str().unwrap().to_owned();
 

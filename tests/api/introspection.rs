@@ -127,16 +127,12 @@ async fn bogus_tampered_unsigned_and_foreign_tokens_are_inactive() {
     .unwrap();
 
     for bad in [
-        "",
         "abc",
         "a.b.c",
         tampered.as_str(),
         unsigned.as_str(),
         foreign.as_str(),
     ] {
-        if bad.is_empty() {
-            continue;
-        }
         assert_eq!(
             introspect(&app, (&id, &secret), bad).await,
             serde_json::json!({"active": false}),

@@ -141,6 +141,7 @@ pub async fn next_step(
             see_other(&format!("/consent?request={request_id}"), Vec::new())
         }
         Ok(Next::Respond(response)) => respond(&response),
+        Ok(Next::Expired) => expired(req),
         Err(_) => error_page(
             req,
             StatusCode::INTERNAL_SERVER_ERROR,

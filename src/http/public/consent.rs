@@ -30,11 +30,17 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
     let Some(id) = params.get("request") else {
         return expired(&req);
     };
-    let Ok(Some((request, _))) = flow::find_pending(&state.dbs.ops, id, state.clock.now()).await
+    let Ok(Some((request, pending))) =
+        flow::find_pending(&state.dbs.ops, id, state.clock.now()).await
     else {
         return expired(&req);
     };
-    if current_session(&req, &state).await.is_none() {
+    // Consent is asked only of a session the request accepts (prompt=login, max_age, hint).
+    let session = current_session(&req, &state).await;
+    if flow_of(&state)
+        .usable_session(&request, session.as_ref(), Some(&pending))
+        .is_none()
+    {
         return see_other(&format!("/login?request={id}"), Vec::new());
     }
     let Ok(Some(app)) = state.apps.find(&request.client_id).await else {

@@ -115,6 +115,8 @@ fn bad_parameters_redirect_with_their_error_code() {
         (&[("response_type", "token")], "unsupported_response_type"),
         (&[("response_type", "")], "invalid_request"),
         (&[("scope", "openid admin")], "invalid_scope"),
+        (&[("scope", "")], "invalid_scope"),
+        (&[("nonce", &"n".repeat(513))], "invalid_request"),
         (&[("scope", "openid offline_access")], "invalid_scope"),
         (&[("code_challenge_method", "plain")], "invalid_request"),
         (&[("code_challenge_method", "")], "invalid_request"),

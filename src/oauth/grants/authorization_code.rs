@@ -31,24 +31,17 @@ pub async fn authorization_code(
         .get("code")
         .ok_or_else(|| OAuthError::InvalidRequest("code is missing".into()))?;
     let code_hash = sha256_hex(code.as_bytes());
-    // One atomic statement decides the single use; every later attempt is a replay.
-    let is_first_use = authorization::consume_code(ctx.db, &code_hash, ctx.now)
-        .await
-        .map_err(OAuthError::internal)?;
     let row = authorization::find_code(ctx.db, &code_hash)
         .await
         .map_err(OAuthError::internal)?
         .ok_or_else(|| invalid("the code is invalid"))?;
-    if !is_first_use {
-        // RFC 6749 §4.1.2: a replayed code revokes every token issued from it.
-        issued_tokens::revoke_family(ctx.db, &code_hash, ctx.now)
-            .await
-            .map_err(OAuthError::internal)?;
-        tracing::warn!(client_id = %app.client_id, "authorization code replayed; its tokens are revoked");
-        return Err(invalid("the code was already used"));
-    }
+    // Every check comes before the code is used, so a refused request (another app, a wrong
+    // verifier) leaves it redeemable by its app.
     if row.app_id != app.client_id {
         return Err(invalid("the code was issued to another client"));
+    }
+    if row.used_at.is_some() {
+        return Err(replayed(ctx, app, &code_hash).await);
     }
     if row.expires_at <= ctx.now {
         return Err(invalid("the code has expired"));
@@ -78,12 +71,20 @@ pub async fn authorization_code(
         (None, Some(_)) => return Err(invalid("the code was issued without a code_challenge")),
         (None, None) => {}
     }
+    // One atomic statement decides the single use; the loser of a race is a replay.
+    let is_first_use = authorization::consume_code(ctx.db, &code_hash, ctx.now)
+        .await
+        .map_err(OAuthError::internal)?;
+    if !is_first_use {
+        return Err(replayed(ctx, app, &code_hash).await);
+    }
     issue(
         ctx,
         app,
         &Grant {
             user_id: &row.user_id,
             scopes: &row.scopes,
+            refresh_scopes: &row.scopes,
             auth_time: row.auth_time,
             amr: &row.amr,
             session_id: Some(&row.session_id),
@@ -93,4 +94,13 @@ pub async fn authorization_code(
         },
     )
     .await
+}
+
+/// RFC 6749 §4.1.2: a code used twice by its app revokes every token issued from it.
+async fn replayed(ctx: &GrantContext<'_>, app: &RegisteredApp, code_hash: &str) -> OAuthError {
+    if let Err(err) = issued_tokens::revoke_family(ctx.db, code_hash, ctx.now).await {
+        return OAuthError::internal(err);
+    }
+    tracing::warn!(client_id = %app.client_id, "authorization code replayed; its tokens are revoked");
+    invalid("the code was already used")
 }

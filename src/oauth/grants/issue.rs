@@ -26,7 +26,10 @@ pub struct GrantContext<'a> {
 /// Who the tokens are for, and what they may do.
 pub struct Grant<'a> {
     pub user_id: &'a str,
+    /// Scopes of the access and ID tokens.
     pub scopes: &'a [String],
+    /// Scopes of the refresh token: never narrowed by a refresh (RFC 6749 §6).
+    pub refresh_scopes: &'a [String],
     pub auth_time: DateTime<Utc>,
     pub amr: &'a [String],
     pub session_id: Option<&'a str>,
@@ -83,7 +86,8 @@ pub async fn issue(
         None
     };
 
-    let refresh_token = if has("offline_access") && app.allows_grant(GrantType::RefreshToken) {
+    let keeps_refresh = grant.refresh_scopes.iter().any(|s| s == "offline_access");
+    let refresh_token = if keeps_refresh && app.allows_grant(GrantType::RefreshToken) {
         let token = random::token::<32>();
         let family_expires_at = grant
             .family_expires_at
@@ -94,7 +98,7 @@ pub async fn issue(
             app_id: app.client_id.clone(),
             user_id: grant.user_id.to_owned(),
             session_id: grant.session_id.map(str::to_owned),
-            scopes: grant.scopes.to_vec(),
+            scopes: grant.refresh_scopes.to_vec(),
             auth_time: grant.auth_time,
             created_at: ctx.now,
             // Sliding, capped by the family's absolute end.

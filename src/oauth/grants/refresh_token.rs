@@ -62,7 +62,12 @@ pub async fn refresh_token(
     if !is_first_use {
         let grace =
             chrono::Duration::from_std(ctx.settings.refresh_reuse_grace).unwrap_or_default();
-        let is_within_grace = row.used_at.is_some_and(|used| used + grace > ctx.now);
+        // Read again: a request that lost a race to a concurrent one sees when that one won.
+        let used_at = issued_tokens::find_refresh_token(ctx.db, &hash)
+            .await
+            .map_err(OAuthError::internal)?
+            .and_then(|r| r.used_at);
+        let is_within_grace = used_at.is_some_and(|used| used + grace > ctx.now);
         if !is_within_grace {
             issued_tokens::revoke_family(ctx.db, &row.family_id, ctx.now)
                 .await
@@ -77,6 +82,7 @@ pub async fn refresh_token(
         &Grant {
             user_id: &row.user_id,
             scopes: &scopes,
+            refresh_scopes: &row.scopes,
             auth_time: row.auth_time,
             amr: &["pwd".to_owned()],
             session_id: row.session_id.as_deref(),
