@@ -119,7 +119,7 @@ pub async fn revoke(
     let Some(claims) = active_claims(db, ring, issuer, client_id, token, now).await? else {
         // RFC 7009 §2.1: revoking a refresh token also revokes the access tokens of its grant.
         if let Some(row) = active_refresh_token(db, client_id, token, now).await? {
-            issued_tokens::revoke_family(db, &row.family_id, now)
+            issued_tokens::revoke_family(db, &row.family_id, now, row.family_expires_at)
                 .await
                 .map_err(OAuthError::internal)?;
             tracing::info!(%client_id, "refresh token revoked with its family");

@@ -107,8 +107,26 @@ pub async fn consume_refresh_token(
     Ok(result.rows_affected == 1)
 }
 
-/// Revokes every refresh token of a family and every access token issued in it.
-pub async fn revoke_family(db: &Db, family_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+/// The revocation-list entry that marks a whole family revoked.
+fn family_marker(family_id: &str) -> String {
+    format!("family:{family_id}")
+}
+
+/// Whether a family was revoked (a replayed code, a reused refresh token).
+pub async fn is_family_revoked(db: &Db, family_id: &str) -> Result<bool, StoreError> {
+    revoked_tokens::is_revoked(db, &family_marker(family_id)).await
+}
+
+/// Revokes every refresh token of a family and every access token issued in it, and marks the
+/// family revoked until `marker_until`, so tokens a concurrent request is issuing in it right now
+/// are caught when that request checks the mark.
+pub async fn revoke_family(
+    db: &Db,
+    family_id: &str,
+    now: DateTime<Utc>,
+    marker_until: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    revoked_tokens::insert_revoked(db, &family_marker(family_id), marker_until).await?;
     refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
         .filter(refresh_token::Column::FamilyId.eq(family_id))

@@ -504,3 +504,29 @@ pub fn authorize_url(app: &crate::common::TestApp, client_id: &str, extra: &str)
         urlencode(WEB_REDIRECT)
     )
 }
+
+#[tokio::test]
+async fn tokens_issued_while_a_replay_revokes_the_code_are_refused() {
+    let app = spawn_app().await;
+    app.create_user(EMAIL, PASSWORD).await;
+    let (id, secret) = app.web_app().await;
+    let (_, code, verifier) = code_for(&app, &id, "").await;
+    // A replay that won the race marked the family revoked before this exchange recorded its
+    // tokens: the exchange must not hand out tokens that escaped the revocation.
+    let family = tessera::crypto::sha256_hex(code.as_bytes());
+    let now = chrono::Utc::now();
+    tessera::store::issued_tokens::revoke_family(
+        &app.state.dbs.ops,
+        &family,
+        now,
+        now + chrono::Duration::days(1),
+    )
+    .await
+    .unwrap();
+    let (status, body) = exchange(&app, (&id, &secret), &code, Some(&verifier)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{body}"
+    );
+}

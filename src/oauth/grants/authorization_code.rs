@@ -11,7 +11,7 @@ use super::TokenResponse;
 use crate::apps::{GrantType, RegisteredApp};
 use crate::crypto::{ct_eq, sha256_hex};
 use crate::oauth::OAuthError;
-use crate::store::{authorization, issued_tokens};
+use crate::store::authorization;
 
 fn invalid(description: &str) -> OAuthError {
     OAuthError::InvalidGrant(description.to_owned())
@@ -98,8 +98,8 @@ pub async fn authorization_code(
 
 /// RFC 6749 §4.1.2: a code used twice by its app revokes every token issued from it.
 async fn replayed(ctx: &GrantContext<'_>, app: &RegisteredApp, code_hash: &str) -> OAuthError {
-    if let Err(err) = issued_tokens::revoke_family(ctx.db, code_hash, ctx.now).await {
-        return OAuthError::internal(err);
+    if let Err(err) = super::issue::revoke_family(ctx, code_hash).await {
+        return err;
     }
     tracing::warn!(client_id = %app.client_id, "authorization code replayed; its tokens are revoked");
     invalid("the code was already used")

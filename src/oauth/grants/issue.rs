@@ -115,6 +115,15 @@ pub async fn issue(
         None
     };
 
+    // A replay or reuse racing with this request may have revoked the family before these tokens
+    // were recorded: check the family's mark now that they are, and revoke them too.
+    if issued_tokens::is_family_revoked(ctx.db, grant.family_id)
+        .await
+        .map_err(OAuthError::internal)?
+    {
+        revoke_family(ctx, grant.family_id).await?;
+        return Err(OAuthError::InvalidGrant("the grant was revoked".into()));
+    }
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
@@ -123,4 +132,12 @@ pub async fn issue(
         refresh_token,
         id_token,
     })
+}
+
+/// Revokes a whole family (see `issued_tokens::revoke_family`); its mark outlives every token.
+pub async fn revoke_family(ctx: &GrantContext<'_>, family_id: &str) -> Result<(), OAuthError> {
+    let until = ctx.now + span(ctx.settings.refresh_token_max_ttl);
+    issued_tokens::revoke_family(ctx.db, family_id, ctx.now, until)
+        .await
+        .map_err(OAuthError::internal)
 }

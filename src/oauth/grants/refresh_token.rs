@@ -69,9 +69,7 @@ pub async fn refresh_token(
             .and_then(|r| r.used_at);
         let is_within_grace = used_at.is_some_and(|used| used + grace > ctx.now);
         if !is_within_grace {
-            issued_tokens::revoke_family(ctx.db, &row.family_id, ctx.now)
-                .await
-                .map_err(OAuthError::internal)?;
+            super::issue::revoke_family(ctx, &row.family_id).await?;
             tracing::warn!(client_id = %app.client_id, "refresh token reused; its family is revoked");
             return Err(invalid("the refresh token was already used"));
         }
