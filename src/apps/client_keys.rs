@@ -57,6 +57,9 @@ pub fn check_jwks(value: &Value) -> Result<(), KeysError> {
 
 /// Checks a `jwks_uri`.
 pub fn check_jwks_uri(uri: &str) -> Result<(), KeysError> {
+    if uri.len() > 2048 {
+        return Err(KeysError::Uri);
+    }
     let url = url::Url::parse(uri).map_err(|_| KeysError::Uri)?;
     match url.scheme() {
         "https" => Ok(()),

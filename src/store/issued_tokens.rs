@@ -107,9 +107,11 @@ pub async fn consume_refresh_token(
     Ok(result.rows_affected == 1)
 }
 
-/// The revocation-list entry that marks a whole family revoked.
+/// The revocation-list entry that marks a whole family revoked. Family ids are 64 hex digits
+/// (the code's hash); `f` + 63 of them fits the 64-character `jti` column and cannot collide
+/// with a token's `jti` (22 base64url characters).
 fn family_marker(family_id: &str) -> String {
-    format!("family:{family_id}")
+    format!("f{}", family_id.get(..63).unwrap_or(family_id))
 }
 
 /// Whether a family was revoked (a replayed code, a reused refresh token).
