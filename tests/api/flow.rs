@@ -217,15 +217,34 @@ pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// A flow driven by hand, for the bad-input tests: (browser, code, verifier).
+/// A flow driven by hand, for the bad-input tests: (browser, code, verifier), asking for
+/// `openid email` with `extra` parameters.
 pub async fn code_for(
     app: &TestApp,
     client_id: &str,
     extra: &str,
 ) -> (reqwest::Client, String, String) {
+    code_with(app, client_id, "openid%20email", extra).await
+}
+
+/// Like [`code_for`] with other scopes.
+pub async fn code_for_scopes(
+    app: &TestApp,
+    client_id: &str,
+    scopes: &str,
+) -> (reqwest::Client, String, String) {
+    code_with(app, client_id, scopes, "").await
+}
+
+async fn code_with(
+    app: &TestApp,
+    client_id: &str,
+    scopes: &str,
+    extra: &str,
+) -> (reqwest::Client, String, String) {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let url = format!(
-        "{}/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope=openid%20email&state=s1&code_challenge={}&code_challenge_method=S256{extra}",
+        "{}/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope={scopes}&state=s1&code_challenge={}&code_challenge_method=S256{extra}",
         app.public_url,
         urlencode(WEB_REDIRECT),
         challenge.as_str()
@@ -237,6 +256,19 @@ pub async fn code_for(
         query_of(&callback)["code"].clone(),
         verifier.secret().clone(),
     )
+}
+
+/// The login page the authorization URL leads `browser` to.
+pub async fn open_login(app: &TestApp, browser: &reqwest::Client, authorize_url: &str) -> String {
+    let login = location(&browser.get(authorize_url).send().await.unwrap());
+    browser
+        .get(format!("{}{login}", app.public_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 pub async fn exchange(
@@ -255,25 +287,4 @@ pub async fn exchange(
     }
     let res = app.post_token(&form, Some((id, secret))).await;
     (res.status().as_u16(), res.json().await.unwrap())
-}
-
-pub async fn code_for_scopes(
-    app: &TestApp,
-    client_id: &str,
-    scopes: &str,
-) -> (reqwest::Client, String, String) {
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let url = format!(
-        "{}/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope={scopes}&state=s1&code_challenge={}&code_challenge_method=S256",
-        app.public_url,
-        urlencode(WEB_REDIRECT),
-        challenge.as_str()
-    );
-    let browser = app.browser();
-    let callback = sign_in_and_consent(app, &browser, &url).await;
-    (
-        browser,
-        query_of(&callback)["code"].clone(),
-        verifier.secret().clone(),
-    )
 }

@@ -155,15 +155,7 @@ async fn a_missing_or_wrong_csrf_token_creates_no_session() {
     let (id, _) = app.web_app().await;
     let url = authorize_url(&app, &id, PKCE);
     let browser = app.browser();
-    let login = location(&browser.get(&url).send().await.unwrap());
-    let html = browser
-        .get(format!("{}{login}", app.public_url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = super::flow::open_login(&app, &browser, &url).await;
     let request = hidden(&html, "request");
     for csrf in ["", "forged"] {
         let form = [
@@ -196,15 +188,7 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     let (id, _) = app.web_app().await;
     let url = authorize_url(&app, &id, PKCE);
     let browser = app.browser();
-    let login = location(&browser.get(&url).send().await.unwrap());
-    let html = browser
-        .get(format!("{}{login}", app.public_url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = super::flow::open_login(&app, &browser, &url).await;
     let mut answers = Vec::new();
     for (email, password) in [(EMAIL, "wrong password"), ("nobody@example.com", PASSWORD)] {
         let form = [
