@@ -97,6 +97,44 @@ enum ClientAction {
     Create(ClientCreate),
     /// List apps.
     List,
+    /// An app's secret keys.
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyAction {
+    /// Add a secret key (shown once), optionally expiring.
+    Create {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long, default_value = "key")]
+        label: String,
+        /// e.g. 90d
+        #[arg(long, value_parser = humantime::parse_duration)]
+        expires_in: Option<std::time::Duration>,
+    },
+    /// Add a key and let the current ones expire after --old-valid-for.
+    Rotate {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long, value_parser = humantime::parse_duration, default_value = "1d")]
+        old_valid_for: std::time::Duration,
+    },
+    /// Revoke one key at once.
+    Revoke {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        key_id: String,
+    },
+    /// List an app's keys (never the secrets).
+    List {
+        #[arg(long)]
+        client_id: String,
+    },
 }
 
 #[derive(Args)]
@@ -239,6 +277,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 cli::client_create(settings, new).await
             }
             ClientAction::List => cli::client_list(settings).await,
+            ClientAction::Key { action } => cli::client_key(settings, action.into()).await,
         },
         Command::Keys { action } => match action {
             KeysAction::List => cli::keys_list(settings).await,
@@ -249,5 +288,30 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             } => cli::keys_rotate(settings, alg, now, remove_previous).await,
             KeysAction::Retire { alg } => cli::keys_retire(settings, &alg).await,
         },
+    }
+}
+
+impl From<KeyAction> for cli::KeyCommand {
+    fn from(action: KeyAction) -> Self {
+        match action {
+            KeyAction::Create {
+                client_id,
+                label,
+                expires_in,
+            } => Self::Create {
+                client_id,
+                label,
+                expires_in,
+            },
+            KeyAction::Rotate {
+                client_id,
+                old_valid_for,
+            } => Self::Rotate {
+                client_id,
+                old_valid_for,
+            },
+            KeyAction::Revoke { client_id, key_id } => Self::Revoke { client_id, key_id },
+            KeyAction::List { client_id } => Self::List { client_id },
+        }
     }
 }

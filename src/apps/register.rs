@@ -101,6 +101,16 @@ pub enum AppError {
     Keys(#[from] KeysError),
     #[error("ID token algorithm: {0}")]
     IdTokenAlg(String),
+    #[error("the key label must be 1 to 200 characters without control characters")]
+    InvalidLabel,
+    #[error("the expiry is out of range")]
+    InvalidExpiry,
+    #[error("this app has no secrets: it is public or uses private_key_jwt")]
+    NoSecrets,
+    #[error("no usable key `{0}` for this app")]
+    UnknownKey(String),
+    #[error("no app `{0}`")]
+    UnknownApp(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

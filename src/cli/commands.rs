@@ -245,3 +245,60 @@ pub fn read_jwks_file(path: &std::path::Path) -> Result<serde_json::Value, CliEr
     serde_json::from_str(&text)
         .map_err(|e| CliError::Input(format!("{}: not JSON: {e}", path.display())))
 }
+
+/// `tessera client key …`.
+pub enum KeyCommand {
+    Create {
+        client_id: String,
+        label: String,
+        expires_in: Option<std::time::Duration>,
+    },
+    Rotate {
+        client_id: String,
+        old_valid_for: std::time::Duration,
+    },
+    Revoke {
+        client_id: String,
+        key_id: String,
+    },
+    List {
+        client_id: String,
+    },
+}
+
+/// Runs a `tessera client key` command.
+pub async fn client_key(settings: Settings, command: KeyCommand) -> Result<(), CliError> {
+    let state = open(settings).await?;
+    let client_id = match &command {
+        KeyCommand::Create { client_id, .. }
+        | KeyCommand::Rotate { client_id, .. }
+        | KeyCommand::Revoke { client_id, .. }
+        | KeyCommand::List { client_id } => client_id.clone(),
+    };
+    let app = state
+        .apps
+        .find(&client_id)
+        .await
+        .map_err(failed)?
+        .ok_or_else(|| {
+            CliError::Input(apps::AppError::UnknownApp(client_id.clone()).to_string())
+        })?;
+    let db = &state.dbs.ops;
+    match command {
+        KeyCommand::Create {
+            label, expires_in, ..
+        } => {
+            let key = apps::create_key(db, &state.clock, &app, &label, expires_in).await?;
+            println!("{}", serde_json::to_string(&key).map_err(failed)?);
+        }
+        KeyCommand::Rotate { old_valid_for, .. } => {
+            let key = apps::rotate_keys(db, &state.clock, &app, old_valid_for).await?;
+            println!("{}", serde_json::to_string(&key).map_err(failed)?);
+        }
+        KeyCommand::Revoke { key_id, .. } => {
+            apps::revoke_key(db, &state.clock, &app, &key_id).await?
+        }
+        KeyCommand::List { .. } => print_json(&apps::list_keys(db, &app).await?)?,
+    }
+    Ok(())
+}

@@ -205,3 +205,92 @@ pub async fn find_secrets(db: &Db, app_id: &str) -> Result<Vec<SecretRow>, Store
 pub async fn count_secrets(db: &Db) -> Result<u64, StoreError> {
     Ok(app_secret::Entity::find().count(db).await?)
 }
+
+/// Adds a secret to an app.
+pub async fn insert_secret(db: &Db, row: &SecretRow) -> Result<(), StoreError> {
+    let txn = db.begin().await?;
+    app_secret::ActiveModel {
+        id: Set(row.id.clone()),
+        app_id: Set(row.app_id.clone()),
+        label: Set(row.label.clone()),
+        secret_hash: Set(row.secret_hash.clone()),
+        created_at: Set(row.created_at),
+        expires_at: Set(row.expires_at),
+        revoked_at: Set(row.revoked_at),
+        last_used_at: Set(None),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| StoreError::from_insert(e, "secret"))?;
+    bump_version(&txn, row.created_at).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Revokes one secret of an app; `false` when there is no such usable secret.
+pub async fn revoke_secret(
+    db: &Db,
+    app_id: &str,
+    secret_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let txn = db.begin().await?;
+    let result = app_secret::Entity::update_many()
+        .col_expr(
+            app_secret::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(app_secret::Column::AppId.eq(app_id))
+        .filter(app_secret::Column::Id.eq(secret_id))
+        .filter(app_secret::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 1 {
+        bump_version(&txn, now).await?;
+    }
+    txn.commit().await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Adds a new secret and makes every other usable secret of the app expire at `old_until` (or
+/// earlier, if it already expires sooner), in one transaction.
+pub async fn rotate_secrets(
+    db: &Db,
+    new: &SecretRow,
+    old_until: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let txn = db.begin().await?;
+    let current = app_secret::Entity::find()
+        .filter(app_secret::Column::AppId.eq(new.app_id.as_str()))
+        .filter(app_secret::Column::RevokedAt.is_null())
+        .all(&txn)
+        .await?;
+    for secret in current {
+        if secret.expires_at.is_none_or(|t| t > old_until) {
+            app_secret::Entity::update_many()
+                .col_expr(
+                    app_secret::Column::ExpiresAt,
+                    sea_orm::sea_query::Expr::value(old_until),
+                )
+                .filter(app_secret::Column::Id.eq(secret.id))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    app_secret::ActiveModel {
+        id: Set(new.id.clone()),
+        app_id: Set(new.app_id.clone()),
+        label: Set(new.label.clone()),
+        secret_hash: Set(new.secret_hash.clone()),
+        created_at: Set(new.created_at),
+        expires_at: Set(new.expires_at),
+        revoked_at: Set(None),
+        last_used_at: Set(None),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| StoreError::from_insert(e, "secret"))?;
+    bump_version(&txn, new.created_at).await?;
+    txn.commit().await?;
+    Ok(())
+}

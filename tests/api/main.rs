@@ -17,6 +17,7 @@ mod health;
 mod introspection;
 mod jwks;
 mod key_rotation;
+mod keys;
 mod master_key;
 mod migrations;
 mod token;
