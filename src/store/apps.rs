@@ -87,6 +87,20 @@ fn secret_from_model(m: app_secret::Model) -> SecretRow {
     }
 }
 
+/// The row of a new secret.
+fn secret_model(s: &SecretRow) -> app_secret::ActiveModel {
+    app_secret::ActiveModel {
+        id: Set(s.id.clone()),
+        app_id: Set(s.app_id.clone()),
+        label: Set(s.label.clone()),
+        secret_hash: Set(s.secret_hash.clone()),
+        created_at: Set(s.created_at),
+        expires_at: Set(s.expires_at),
+        revoked_at: Set(s.revoked_at),
+        last_used_at: Set(None),
+    }
+}
+
 /// Marks the apps as changed (inside the caller's transaction).
 async fn bump_version(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), StoreError> {
     meta::Entity::insert(meta::ActiveModel {
@@ -140,19 +154,10 @@ pub async fn insert_app(
     .await
     .map_err(|e| StoreError::from_insert(e, "client_id"))?;
     if let Some(s) = secret {
-        app_secret::ActiveModel {
-            id: Set(s.id.clone()),
-            app_id: Set(s.app_id.clone()),
-            label: Set(s.label.clone()),
-            secret_hash: Set(s.secret_hash.clone()),
-            created_at: Set(s.created_at),
-            expires_at: Set(s.expires_at),
-            revoked_at: Set(s.revoked_at),
-            last_used_at: Set(None),
-        }
-        .insert(&txn)
-        .await
-        .map_err(|e| StoreError::from_insert(e, "secret"))?;
+        secret_model(s)
+            .insert(&txn)
+            .await
+            .map_err(|e| StoreError::from_insert(e, "secret"))?;
     }
     bump_version(&txn, row.updated_at).await?;
     txn.commit().await?;
@@ -209,19 +214,10 @@ pub async fn count_secrets(db: &Db) -> Result<u64, StoreError> {
 /// Adds a secret to an app.
 pub async fn insert_secret(db: &Db, row: &SecretRow) -> Result<(), StoreError> {
     let txn = db.begin().await?;
-    app_secret::ActiveModel {
-        id: Set(row.id.clone()),
-        app_id: Set(row.app_id.clone()),
-        label: Set(row.label.clone()),
-        secret_hash: Set(row.secret_hash.clone()),
-        created_at: Set(row.created_at),
-        expires_at: Set(row.expires_at),
-        revoked_at: Set(row.revoked_at),
-        last_used_at: Set(None),
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| StoreError::from_insert(e, "secret"))?;
+    secret_model(row)
+        .insert(&txn)
+        .await
+        .map_err(|e| StoreError::from_insert(e, "secret"))?;
     bump_version(&txn, row.created_at).await?;
     txn.commit().await?;
     Ok(())
@@ -277,19 +273,10 @@ pub async fn rotate_secrets(
                 .await?;
         }
     }
-    app_secret::ActiveModel {
-        id: Set(new.id.clone()),
-        app_id: Set(new.app_id.clone()),
-        label: Set(new.label.clone()),
-        secret_hash: Set(new.secret_hash.clone()),
-        created_at: Set(new.created_at),
-        expires_at: Set(new.expires_at),
-        revoked_at: Set(None),
-        last_used_at: Set(None),
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| StoreError::from_insert(e, "secret"))?;
+    secret_model(new)
+        .insert(&txn)
+        .await
+        .map_err(|e| StoreError::from_insert(e, "secret"))?;
     bump_version(&txn, new.created_at).await?;
     txn.commit().await?;
     Ok(())
