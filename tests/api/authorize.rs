@@ -5,15 +5,7 @@ use serde_json::Value;
 
 use super::flow::{exchange, EMAIL, PASSWORD};
 use super::flow_errors::{authorize_url, PKCE};
-use crate::common::{hidden, location, spawn_app, WEB_REDIRECT};
-
-fn query_of(url: &str) -> std::collections::HashMap<String, String> {
-    url::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
+use crate::common::{hidden, location, query_of, spawn_app, WEB_REDIRECT};
 
 #[tokio::test]
 async fn missing_and_plain_pkce_are_refused_at_authorize() {

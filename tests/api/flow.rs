@@ -1,8 +1,6 @@
 //! The authorization code flow end to end, with the `openidconnect` crate as the relying party
 //! and a cookie-keeping HTTP client as the browser.
 
-use std::collections::HashMap;
-
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
 };
@@ -12,18 +10,10 @@ use openidconnect::{
 };
 use serde_json::Value;
 
-use crate::common::{hidden, location, spawn_app, TestApp, WEB_LOGGED_OUT, WEB_REDIRECT};
+use crate::common::{hidden, location, query_of, spawn_app, TestApp, WEB_LOGGED_OUT, WEB_REDIRECT};
 
 pub const EMAIL: &str = "alice@example.com";
 pub const PASSWORD: &str = "correct horse battery";
-
-fn query_of(url: &str) -> HashMap<String, String> {
-    url::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
 
 /// Signs in and consents in `browser`, starting at `authorize_url`; returns the final redirect.
 pub async fn sign_in_and_consent(

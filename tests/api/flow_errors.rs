@@ -3,15 +3,7 @@
 use serde_json::Value;
 
 use super::flow::{code_for, code_for_scopes, exchange, urlencode, EMAIL, PASSWORD};
-use crate::common::{hidden, location, spawn_app, spawn_app_with, WEB_REDIRECT};
-
-fn query_of(url: &str) -> std::collections::HashMap<String, String> {
-    url::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
+use crate::common::{hidden, location, query_of, spawn_app, spawn_app_with, WEB_REDIRECT};
 
 #[tokio::test]
 async fn a_replayed_code_fails_and_revokes_the_tokens_it_gave() {
@@ -22,22 +14,7 @@ async fn a_replayed_code_fails_and_revokes_the_tokens_it_gave() {
     let (status, first) = exchange(&app, (&id, &secret), &code, Some(&verifier)).await;
     assert_eq!(status, 200, "{first}");
     let access = first["access_token"].as_str().unwrap();
-    let introspect = |token: String| {
-        let app = &app;
-        let (id, secret) = (id.clone(), secret.clone());
-        async move {
-            let res = app
-                .client
-                .post(format!("{}/introspect", app.public_url))
-                .basic_auth(&id, Some(&secret))
-                .form(&[("token", token)])
-                .send()
-                .await
-                .unwrap();
-            res.json::<Value>().await.unwrap()["active"].clone()
-        }
-    };
-    assert_eq!(introspect(access.to_owned()).await, true);
+    assert_eq!(app.introspect((&id, &secret), access).await["active"], true);
 
     let (status, replay) = exchange(&app, (&id, &secret), &code, Some(&verifier)).await;
     assert_eq!(
@@ -45,7 +22,7 @@ async fn a_replayed_code_fails_and_revokes_the_tokens_it_gave() {
         (400, Some("invalid_grant"))
     );
     assert_eq!(
-        introspect(access.to_owned()).await,
+        app.introspect((&id, &secret), access).await["active"],
         false,
         "the first tokens are revoked"
     );
@@ -423,15 +400,7 @@ async fn revoking_a_refresh_token_revokes_its_access_tokens() {
     let (_, tokens) = exchange(&app, (&id, &secret), &code, Some(&verifier)).await;
     let refresh = tokens["refresh_token"].as_str().unwrap();
     let access = tokens["access_token"].as_str().unwrap();
-    let introspect = |token: &str| {
-        let req = app
-            .client
-            .post(format!("{}/introspect", app.public_url))
-            .basic_auth(&id, Some(&secret))
-            .form(&[("token", token.to_owned())]);
-        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
-    };
-    let info = introspect(refresh).await;
+    let info = app.introspect((&id, &secret), refresh).await;
     assert_eq!(info["active"], true);
     assert_eq!(info["token_type"], "refresh_token");
     let res = app
@@ -443,9 +412,12 @@ async fn revoking_a_refresh_token_revokes_its_access_tokens() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(introspect(refresh).await["active"], false);
     assert_eq!(
-        introspect(access).await["active"],
+        app.introspect((&id, &secret), refresh).await["active"],
+        false
+    );
+    assert_eq!(
+        app.introspect((&id, &secret), access).await["active"],
         false,
         "its access token goes too"
     );

@@ -19,20 +19,6 @@ async fn client_token(app: &TestApp, id: &str, secret: &str) -> String {
     body["access_token"].as_str().unwrap().to_owned()
 }
 
-async fn introspect(app: &TestApp, (id, secret): (&str, &str), token: &str) -> Value {
-    let res = app
-        .client
-        .post(format!("{}/introspect", app.public_url))
-        .basic_auth(id, Some(secret))
-        .form(&[("token", token)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["cache-control"], "no-store");
-    res.json().await.unwrap()
-}
-
 async fn revoke(app: &TestApp, (id, secret): (&str, &str), token: &str) -> u16 {
     app.client
         .post(format!("{}/revoke", app.public_url))
@@ -50,7 +36,7 @@ async fn an_issued_token_is_active_until_revoked() {
     let app = spawn_app().await;
     let (id, secret) = app.machine_app().await;
     let token = client_token(&app, &id, &secret).await;
-    let info = introspect(&app, (&id, &secret), &token).await;
+    let info = app.introspect((&id, &secret), &token).await;
     assert_eq!(info["active"], true);
     assert_eq!(info["client_id"], id);
     assert_eq!(info["sub"], id);
@@ -60,7 +46,7 @@ async fn an_issued_token_is_active_until_revoked() {
 
     assert_eq!(revoke(&app, (&id, &secret), &token).await, 200);
     assert_eq!(
-        introspect(&app, (&id, &secret), &token).await,
+        app.introspect((&id, &secret), &token).await,
         serde_json::json!({"active": false})
     );
     // Revoking again, or revoking garbage, is still 200 (RFC 7009 §2.2).
@@ -68,10 +54,7 @@ async fn an_issued_token_is_active_until_revoked() {
     assert_eq!(revoke(&app, (&id, &secret), "garbage").await, 200);
     // Other tokens of the same app are untouched.
     let other = client_token(&app, &id, &secret).await;
-    assert_eq!(
-        introspect(&app, (&id, &secret), &other).await["active"],
-        true
-    );
+    assert_eq!(app.introspect((&id, &secret), &other).await["active"], true);
 }
 
 #[tokio::test]
@@ -81,12 +64,12 @@ async fn another_apps_token_is_inactive_and_cannot_be_revoked_by_it() {
     let (b_id, b_secret) = app.machine_app().await;
     let token = client_token(&app, &a_id, &a_secret).await;
     assert_eq!(
-        introspect(&app, (&b_id, &b_secret), &token).await["active"],
+        app.introspect((&b_id, &b_secret), &token).await["active"],
         false
     );
     assert_eq!(revoke(&app, (&b_id, &b_secret), &token).await, 200);
     assert_eq!(
-        introspect(&app, (&a_id, &a_secret), &token).await["active"],
+        app.introspect((&a_id, &a_secret), &token).await["active"],
         true,
         "still active"
     );
@@ -134,13 +117,13 @@ async fn bogus_tampered_unsigned_and_foreign_tokens_are_inactive() {
         foreign.as_str(),
     ] {
         assert_eq!(
-            introspect(&app, (&id, &secret), bad).await,
+            app.introspect((&id, &secret), bad).await,
             serde_json::json!({"active": false}),
             "{bad}"
         );
     }
     assert_eq!(
-        introspect(&app, (&id, &secret), &token).await["active"],
+        app.introspect((&id, &secret), &token).await["active"],
         true,
         "the original still is"
     );
@@ -152,13 +135,10 @@ async fn an_expired_token_is_inactive() {
     let app = spawn_app_in(TestEnv::new().await, clock.clone(), |_| {}).await;
     let (id, secret) = app.machine_app().await;
     let token = client_token(&app, &id, &secret).await;
-    assert_eq!(
-        introspect(&app, (&id, &secret), &token).await["active"],
-        true
-    );
+    assert_eq!(app.introspect((&id, &secret), &token).await["active"], true);
     clock.advance(chrono::Duration::minutes(10));
     assert_eq!(
-        introspect(&app, (&id, &secret), &token).await["active"],
+        app.introspect((&id, &secret), &token).await["active"],
         false
     );
 }

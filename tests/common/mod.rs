@@ -33,6 +33,15 @@ pub fn hidden(html: &str, name: &str) -> String {
     html[start..end].to_owned()
 }
 
+/// The query parameters of a URL.
+pub fn query_of(url: &str) -> std::collections::HashMap<String, String> {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
 /// A response's Location header.
 pub fn location(res: &reqwest::Response) -> String {
     res.headers()
@@ -350,6 +359,21 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap()
+    }
+
+    /// `POST /introspect` as the app `(id, secret)`; the response must be a 200 that is never cached.
+    pub async fn introspect(&self, (id, secret): (&str, &str), token: &str) -> serde_json::Value {
+        let res = self
+            .client
+            .post(format!("{}/introspect", self.public_url))
+            .basic_auth(id, Some(secret))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        res.json().await.unwrap()
     }
 
     pub async fn jwks(&self) -> serde_json::Value {
