@@ -156,6 +156,7 @@ pub async fn open(
         keys,
         apps,
         client_keys: Arc::new(crate::apps::ClientKeys::default()),
+        key_usage: Arc::new(crate::apps::KeyUsage::default()),
         clock,
         passwords,
         redis,

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use tessera::apps::NewApp;
 use tessera::cli::{self, CliError};
 use tessera::config::Settings;
@@ -94,7 +94,9 @@ enum UserAction {
 #[derive(Subcommand)]
 enum ClientAction {
     /// Register an app; prints its client_id and (once) its client_secret as JSON.
-    Create(ClientCreate),
+    Create(Box<cli::ClientCreate>),
+    /// Change an app's settings; prints the app as saved.
+    Update(Box<cli::ClientUpdate>),
     /// List apps.
     List,
     /// An app's secret keys.
@@ -135,39 +137,6 @@ enum KeyAction {
         #[arg(long)]
         client_id: String,
     },
-}
-
-#[derive(Args)]
-struct ClientCreate {
-    #[arg(long)]
-    name: String,
-    /// Allowed redirect URI (repeatable).
-    #[arg(long = "redirect-uri")]
-    redirect_uris: Vec<String>,
-    /// Grant types, comma-separated or repeated: authorization_code, refresh_token, client_credentials.
-    #[arg(long = "grant")]
-    grants: Vec<String>,
-    /// A public app (no secret; PKCE only).
-    #[arg(long)]
-    public: bool,
-    /// Allowed post-logout redirect URI (repeatable).
-    #[arg(long = "post-logout-redirect-uri")]
-    post_logout_redirect_uris: Vec<String>,
-    /// Allowed scopes, space-separated or repeated.
-    #[arg(long = "scope")]
-    scopes: Vec<String>,
-    /// Authenticate with private_key_jwt (RFC 7523) instead of a secret.
-    #[arg(long)]
-    private_key_jwt: bool,
-    /// The app's public keys, a JWK Set file (for private_key_jwt).
-    #[arg(long, value_name = "PATH")]
-    jwks_file: Option<PathBuf>,
-    /// Where the app publishes its public keys (for private_key_jwt).
-    #[arg(long, value_name = "URL")]
-    jwks_uri: Option<String>,
-    /// ID-token signing algorithm: RS256 (default), ES256, PS256 or EdDSA.
-    #[arg(long, value_name = "ALG")]
-    id_token_alg: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -262,20 +231,17 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     Some(path) => Some(cli::read_jwks_file(path)?),
                     None => None,
                 };
-                let new = NewApp {
+                let new = args.settings.apply(NewApp {
+                    name: args.name,
+                    is_public: args.public,
                     private_key_jwt: args.private_key_jwt,
                     jwks,
                     jwks_uri: args.jwks_uri,
-                    id_token_alg: args.id_token_alg,
-                    name: args.name,
-                    redirect_uris: args.redirect_uris,
-                    post_logout_redirect_uris: args.post_logout_redirect_uris,
-                    grant_types: args.grants,
-                    scopes: args.scopes,
-                    is_public: args.public,
-                };
+                    ..NewApp::default()
+                });
                 cli::client_create(settings, new).await
             }
+            ClientAction::Update(args) => cli::client_update(settings, *args).await,
             ClientAction::List => cli::client_list(settings).await,
             ClientAction::Key { action } => cli::client_key(settings, action.into()).await,
         },

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::apps::{AppRegistry, ClientKeys};
+use crate::apps::{AppRegistry, ClientKeys, KeyUsage};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::csrf::Csrf;
@@ -21,6 +21,8 @@ pub struct AppState {
     pub apps: Arc<AppRegistry>,
     /// Apps' registered `jwks_uri` key sets, cached.
     pub client_keys: Arc<ClientKeys>,
+    /// Secret keys' last-used times, written in batches by the background task.
+    pub key_usage: Arc<KeyUsage>,
     pub clock: Arc<dyn Clock>,
     pub passwords: PasswordHasher,
     pub pii: Arc<Pii>,

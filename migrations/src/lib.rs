@@ -17,6 +17,7 @@ mod m20261122_000009_create_refresh_tokens;
 mod m20261122_000010_create_access_tokens;
 mod m20261122_000011_create_consents;
 mod m20261122_000012_create_client_assertions;
+mod m20261122_000013_alter_apps_protections;
 mod m20261122_100001_create_users;
 
 /// Migrations of the ops database: apps, keys, codes, tokens, sessions, audit.
@@ -38,6 +39,7 @@ impl MigratorTrait for OpsMigrator {
             Box::new(m20261122_000010_create_access_tokens::Migration),
             Box::new(m20261122_000011_create_consents::Migration),
             Box::new(m20261122_000012_create_client_assertions::Migration),
+            Box::new(m20261122_000013_alter_apps_protections::Migration),
         ]
     }
 

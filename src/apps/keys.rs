@@ -23,6 +23,8 @@ pub struct KeySummary {
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Recorded in batches, so up to a poll interval late.
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// A new key; the secret is shown once.
@@ -74,6 +76,7 @@ fn new_key(
         created_at: now,
         expires_at,
         revoked_at: None,
+        last_used_at: None,
     };
     Ok((row, SecretString::from(secret)))
 }
@@ -143,6 +146,7 @@ pub async fn list_keys(db: &Db, app: &RegisteredApp) -> Result<Vec<KeySummary>, 
             created_at: s.created_at,
             expires_at: s.expires_at,
             revoked_at: s.revoked_at,
+            last_used_at: s.last_used_at,
         })
         .collect();
     keys.sort_by_key(|k| k.created_at);

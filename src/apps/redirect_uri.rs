@@ -27,6 +27,14 @@ pub enum RedirectUriError {
     InsecureHttp(String),
     #[error("`{0}` has a scheme allowed only for public native apps with a reverse-domain scheme (RFC 8252 §7.1)")]
     Scheme(String),
+    #[error("redirect prefix `{0}` must use https (or http on a loopback host)")]
+    PrefixScheme(String),
+    #[error("redirect prefix `{0}` must end with `/`, so that it only covers paths below it")]
+    PrefixWithoutSlash(String),
+    #[error("redirect prefix `{0}` has a query; register the prefix without one (requests may add a query)")]
+    PrefixWithQuery(String),
+    #[error("redirect prefix `{0}` has a dot-segment or a percent-encoded character in its path")]
+    PrefixPath(String),
 }
 
 impl RedirectUri {

@@ -4,13 +4,14 @@
 //! `apps_version` changes (checked on every background tick), and an id not in memory is looked
 //! up once in the database (an app created a moment ago by another instance or the CLI).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 
-use super::GrantType;
+use super::{GrantType, IpAllowList};
 use crate::crypto::keyring::SigningAlg;
 use crate::store::apps::{self, AppRow, SecretRow};
 use crate::store::{Db, StoreError};
@@ -28,6 +29,7 @@ pub enum AuthMethod {
 /// A secret as the registry keeps it: its SHA-256 and validity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretHash {
+    pub id: String,
     pub sha256: Vec<u8>,
     pub expires_at: Option<DateTime<Utc>>,
     pub is_revoked: bool,
@@ -49,6 +51,19 @@ pub struct RegisteredApp {
     pub require_pkce: bool,
     pub id_token_alg: SigningAlg,
     pub secrets: Vec<SecretHash>,
+    pub redirect_uri_prefixes: Vec<String>,
+    pub post_logout_redirect_uri_prefixes: Vec<String>,
+    /// Domain protection (empty: off).
+    pub allowed_origins: Vec<String>,
+    /// IP protection (empty: off).
+    pub allowed_ips: IpAllowList,
+    pub is_server_only: bool,
+    /// Per-app lifetimes; `None` means the configured default.
+    pub access_token_ttl: Option<Duration>,
+    pub id_token_ttl: Option<Duration>,
+    pub refresh_token_ttl: Option<Duration>,
+    pub is_first_party: bool,
+    pub logo_uri: Option<String>,
 }
 
 impl RegisteredApp {
@@ -73,6 +88,7 @@ impl RegisteredApp {
             .into_iter()
             .map(|s| {
                 Ok(SecretHash {
+                    id: s.id,
                     sha256: hex_decode(&s.secret_hash)
                         .ok_or_else(|| corrupt("secret hash".into()))?,
                     expires_at: s.expires_at,
@@ -80,7 +96,23 @@ impl RegisteredApp {
                 })
             })
             .collect::<Result<_, StoreError>>()?;
+        let allowed_ips =
+            IpAllowList::parse(&row.allowed_ips).map_err(|e| corrupt(e.to_string()))?;
+        let duration = |s: Option<i64>| {
+            s.and_then(|s| u64::try_from(s).ok())
+                .map(Duration::from_secs)
+        };
         Ok(Self {
+            redirect_uri_prefixes: row.redirect_uri_prefixes,
+            post_logout_redirect_uri_prefixes: row.post_logout_redirect_uri_prefixes,
+            allowed_origins: row.allowed_origins,
+            allowed_ips,
+            is_server_only: row.is_server_only,
+            access_token_ttl: duration(row.access_token_ttl_secs),
+            id_token_ttl: duration(row.id_token_ttl_secs),
+            refresh_token_ttl: duration(row.refresh_token_ttl_secs),
+            is_first_party: row.is_first_party,
+            logo_uri: row.logo_uri,
             client_id: row.id,
             name: row.name,
             is_public: row.is_public,
@@ -100,6 +132,50 @@ impl RegisteredApp {
     pub fn allows_grant(&self, grant: GrantType) -> bool {
         self.grant_types.contains(&grant)
     }
+
+    /// An app with no redirect URIs, grants, scopes or protections, for unit tests.
+    #[cfg(test)]
+    pub fn for_tests(client_id: &str, auth_method: AuthMethod) -> Self {
+        Self {
+            client_id: client_id.into(),
+            name: "App".into(),
+            is_public: auth_method == AuthMethod::None,
+            redirect_uris: vec![],
+            post_logout_redirect_uris: vec![],
+            grant_types: BTreeSet::new(),
+            scopes: BTreeSet::new(),
+            auth_method,
+            jwks: None,
+            jwks_uri: None,
+            require_pkce: true,
+            id_token_alg: SigningAlg::Rs256,
+            secrets: vec![],
+            redirect_uri_prefixes: vec![],
+            post_logout_redirect_uri_prefixes: vec![],
+            allowed_origins: vec![],
+            allowed_ips: IpAllowList::default(),
+            is_server_only: false,
+            access_token_ttl: None,
+            id_token_ttl: None,
+            refresh_token_ttl: None,
+            is_first_party: false,
+            logo_uri: None,
+        }
+    }
+
+    /// Return-URL protection for `redirect_uri`: an exact registered URI or a prefix match.
+    pub fn allows_redirect_uri(&self, uri: &str) -> bool {
+        super::is_allowed_return_url(uri, &self.redirect_uris, &self.redirect_uri_prefixes)
+    }
+
+    /// Return-URL protection for `post_logout_redirect_uri`.
+    pub fn allows_post_logout_redirect_uri(&self, uri: &str) -> bool {
+        super::is_allowed_return_url(
+            uri,
+            &self.post_logout_redirect_uris,
+            &self.post_logout_redirect_uri_prefixes,
+        )
+    }
 }
 
 fn hex_decode(text: &str) -> Option<Vec<u8>> {
@@ -116,6 +192,22 @@ fn hex_decode(text: &str) -> Option<Vec<u8>> {
 struct Snapshot {
     version: String,
     apps: HashMap<String, Arc<RegisteredApp>>,
+    /// Every app's allowed origins: CORS preflights and app-less endpoints answer these.
+    origins: HashSet<String>,
+}
+
+impl Snapshot {
+    fn new(version: String, apps: HashMap<String, Arc<RegisteredApp>>) -> Self {
+        let origins = apps
+            .values()
+            .flat_map(|a| a.allowed_origins.iter().cloned())
+            .collect();
+        Self {
+            version,
+            apps,
+            origins,
+        }
+    }
 }
 
 /// The registry. Reads are lock-free.
@@ -156,11 +248,13 @@ impl AppRegistry {
             let app = RegisteredApp::from_rows(row, app_secrets)?;
             loaded.insert(app.client_id.clone(), Arc::new(app));
         }
-        self.current.store(Arc::new(Snapshot {
-            version,
-            apps: loaded,
-        }));
+        self.current.store(Arc::new(Snapshot::new(version, loaded)));
         Ok(())
+    }
+
+    /// Whether any app lists this origin (CORS where no app is named yet).
+    pub fn is_known_origin(&self, origin: &str) -> bool {
+        self.current.load().origins.contains(origin)
     }
 
     /// The app with this client id: from memory, else from the database.
@@ -176,10 +270,7 @@ impl AppRegistry {
         self.current.rcu(|snapshot| {
             let mut apps = snapshot.apps.clone();
             apps.insert(app.client_id.clone(), app.clone());
-            Snapshot {
-                version: snapshot.version.clone(),
-                apps,
-            }
+            Snapshot::new(snapshot.version.clone(), apps)
         });
         Ok(Some(app))
     }

@@ -84,9 +84,8 @@ async fn migrate_status_of(state: &AppState) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `tessera client create`.
-/// The input is checked before anything is opened, so bad input writes nothing.
-pub async fn client_create(settings: Settings, new: NewApp) -> Result<(), CliError> {
+/// An ID-token algorithm no configured key can sign with is refused up front.
+fn check_id_token_alg(settings: &Settings, new: &NewApp) -> Result<(), CliError> {
     if let Some(alg) = &new.id_token_alg {
         let has_key = settings.keys.algorithms.iter().any(|a| a.as_str() == alg);
         if !has_key && alg.parse::<SigningAlg>().is_ok() {
@@ -95,11 +94,37 @@ pub async fn client_create(settings: Settings, new: NewApp) -> Result<(), CliErr
             )));
         }
     }
+    Ok(())
+}
+
+/// `tessera client create`.
+/// The input is checked before anything is opened, so bad input writes nothing.
+pub async fn client_create(settings: Settings, new: NewApp) -> Result<(), CliError> {
+    check_id_token_alg(&settings, &new)?;
     let app = new.validate()?;
     let state = open(settings).await?;
-    let created = apps::create_app(&state.dbs.ops, &state.clock, app).await?;
+    let created = apps::create_app(&state.dbs.ops, &state.clock, app, None).await?;
     println!("{}", serde_json::to_string(&created).map_err(failed)?);
     Ok(())
+}
+
+/// `tessera client update`: the app's settings with the given changes, validated as a whole;
+/// prints the app as saved.
+pub async fn client_update(settings: Settings, args: super::ClientUpdate) -> Result<(), CliError> {
+    let state = open(settings.clone()).await?;
+    let current = apps::find_app(&state.dbs.ops, &args.client_id)
+        .await?
+        .ok_or_else(|| {
+            CliError::Input(apps::AppError::UnknownApp(args.client_id.clone()).to_string())
+        })?;
+    let mut changed = super::clear(current.settings, &args.clear);
+    if let Some(name) = args.name {
+        changed.name = name;
+    }
+    let changed = args.settings.apply(changed);
+    check_id_token_alg(&settings, &changed)?;
+    let saved = apps::update_app(&state.dbs.ops, &state.clock, &args.client_id, changed).await?;
+    print_json(&saved)
 }
 
 /// `tessera client list`.

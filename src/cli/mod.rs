@@ -1,8 +1,10 @@
 //! What each CLI command does. `main.rs` parses arguments and calls these; errors carry the
 //! process exit code (2: bad input or configuration, 1: anything else).
 
+mod client_args;
 mod commands;
 
+pub use client_args::{clear, AppSettingsArgs, Clearable, ClientCreate, ClientUpdate};
 pub use commands::*;
 
 use crate::apps::AppError;

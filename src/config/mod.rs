@@ -8,14 +8,15 @@ mod error;
 mod redact;
 mod validate;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
+use ipnet::{IpNet, Ipv4Net};
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 pub use error::ConfigError;
 pub use redact::redacted_toml;
@@ -62,6 +63,10 @@ pub struct Settings {
     /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
     #[serde(with = "humantime_serde")]
     pub shutdown_timeout: Duration,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` entries are believed when working
+    /// out the client's address; empty means those headers are always ignored.
+    #[serde(deserialize_with = "deserialize_networks")]
+    pub trusted_proxies: Vec<IpNet>,
     pub keys: KeySettings,
     pub password: PasswordSettings,
     pub tokens: TokenSettings,
@@ -161,6 +166,7 @@ impl Default for Settings {
             run_migrations: true,
             workers: 0,
             shutdown_timeout: Duration::from_secs(30),
+            trusted_proxies: Vec::new(),
             keys: KeySettings::default(),
             password: PasswordSettings::default(),
             tokens: TokenSettings::default(),
@@ -212,6 +218,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "run_migrations",
     "workers",
     "shutdown_timeout",
+    "trusted_proxies",
     "keys",
     "password",
     "tokens",
@@ -268,6 +275,60 @@ impl Settings {
             self.workers
         }
     }
+}
+
+/// A list of networks, each `address/length` or a bare address (one host); one string of
+/// comma-separated entries is accepted too, which is easier to write in an environment variable.
+fn deserialize_networks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Entries {
+        One(String),
+        Many(Vec<String>),
+    }
+    let entries = match Entries::deserialize(d)? {
+        Entries::One(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Entries::Many(v) => v,
+    };
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            parse_network(e).map_err(|m| serde::de::Error::custom(format!("item {i}: {m}")))
+        })
+        .collect()
+}
+
+fn parse_network(entry: &str) -> Result<IpNet, String> {
+    let entry = entry.trim();
+    let net = if entry.contains('/') {
+        entry.parse::<IpNet>().ok()
+    } else {
+        entry.parse::<IpAddr>().ok().map(IpNet::from)
+    }
+    .ok_or_else(|| format!("`{entry}` is not an IP address or CIDR range"))?;
+    // Peers are compared in canonical form, so a v4-mapped entry (RFC 4291 §2.5.5.2) must be
+    // stored as the IPv4 range it covers to ever match.
+    let net = match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => v6
+            .addr()
+            .to_ipv4_mapped()
+            .and_then(|v4| Ipv4Net::new(v4, v6.prefix_len() - 96).ok())
+            .map_or(net, IpNet::V4),
+        other => other,
+    };
+    if net.trunc() != net {
+        return Err(format!(
+            "`{entry}` has host bits set; did you mean `{}`?",
+            net.trunc()
+        ));
+    }
+    Ok(net)
 }
 
 fn sqlite_url(dir: &Path, file: &str) -> String {

@@ -28,6 +28,7 @@ struct View {
     run_migrations: bool,
     workers: usize,
     shutdown_timeout: String,
+    trusted_proxies: Vec<String>,
     keys: KeysView,
     password: PasswordView,
     tokens: TokensView,
@@ -83,6 +84,7 @@ pub fn redacted_toml(s: &Settings) -> String {
         run_migrations: s.run_migrations,
         workers: s.workers,
         shutdown_timeout: duration(s.shutdown_timeout),
+        trusted_proxies: s.trusted_proxies.iter().map(ToString::to_string).collect(),
         keys: KeysView {
             algorithms: s.keys.algorithms.iter().map(ToString::to_string).collect(),
             rotation_interval: duration(s.keys.rotation_interval),

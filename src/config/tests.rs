@@ -133,11 +133,63 @@ fn semantic_rules_name_their_key() {
             "tokens.refresh_token_max_ttl",
         ),
         ("TESSERA_KEYS__RETENTION", "6m", "keys.retention"),
+        (
+            "TESSERA_TRUSTED_PROXIES",
+            "[\"::1\", \"0.0.0.0/0\"]",
+            "trusted_proxies",
+        ),
+        ("TESSERA_TRUSTED_PROXIES", "::/0", "trusted_proxies"),
     ];
     for (var, value, expected) in cases {
         let (key, _, _) = invalid_key(load_with("", &[(var, value)]));
         assert_eq!(&key, expected, "{var}={value}");
     }
+}
+
+#[test]
+fn trusted_proxies_take_ranges_and_bare_addresses_from_a_list_or_a_string() {
+    let expected: Vec<ipnet::IpNet> = ["10.0.0.0/8", "::1/128", "192.0.2.7/32", "10.1.0.0/16"]
+        .iter()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let s = load_with(
+        "",
+        &[(
+            "TESSERA_TRUSTED_PROXIES",
+            "[\"10.0.0.0/8\", \"::1\", \"192.0.2.7\", \"::ffff:10.1.0.0/112\"]",
+        )],
+    )
+    .unwrap();
+    assert_eq!(s.trusted_proxies, expected);
+    let s = load_with(
+        "",
+        &[(
+            "TESSERA_TRUSTED_PROXIES",
+            "10.0.0.0/8, ::1,192.0.2.7,::ffff:10.1.0.0/112",
+        )],
+    )
+    .unwrap();
+    assert_eq!(s.trusted_proxies, expected);
+    let s = load_with("trusted_proxies = [\"10.0.0.0/8\"]\n", &[]).unwrap();
+    assert_eq!(s.trusted_proxies, expected[..1]);
+    assert!(load_with("", &[]).unwrap().trusted_proxies.is_empty());
+}
+
+#[test]
+fn a_bad_trusted_proxy_names_the_key_and_the_entry() {
+    for (value, expected) in [
+        ("[\"10.0.0.0/8\", \"proxy.internal\"]", "`proxy.internal`"),
+        ("[\"10.0.0.5/24\"]", "`10.0.0.0/24`"),
+        ("[\"10.0.0.1/33\"]", "`10.0.0.1/33`"),
+        ("[\"\"]", "``"),
+    ] {
+        let (key, env, message) = invalid_key(load_with("", &[("TESSERA_TRUSTED_PROXIES", value)]));
+        assert_eq!(key, "trusted_proxies", "{value}");
+        assert_eq!(env, "TESSERA_TRUSTED_PROXIES");
+        assert!(message.contains(expected), "{value}: {message}");
+    }
+    let (key, _, _) = invalid_key(load_with("trusted_proxies = [\"nope\"]\n", &[]));
+    assert_eq!(key, "trusted_proxies");
 }
 
 #[test]
@@ -175,10 +227,15 @@ fn config_check_output_redacts_secrets() {
                 "postgres://tessera:hunter2@db/tessera",
             ),
             ("TESSERA_REDIS_URL", "redis://:sesame@cache:6379"),
+            ("TESSERA_TRUSTED_PROXIES", "10.0.0.0/8,::1"),
         ],
     )
     .unwrap();
     let out = redacted_toml(&s);
+    assert!(
+        out.contains("trusted_proxies = [\"10.0.0.0/8\", \"::1/128\"]"),
+        "{out}"
+    );
     assert!(
         !out.contains("hunter2")
             && !out.contains("sesame")

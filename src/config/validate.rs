@@ -65,6 +65,13 @@ impl Settings {
                 "must be 0 (one per core) to 256",
             ));
         }
+        // Trusting every address would let any client name its own IP in `X-Forwarded-For`.
+        if self.trusted_proxies.iter().any(|net| net.prefix_len() == 0) {
+            return Err(ConfigError::invalid(
+                "trusted_proxies",
+                "must not contain 0.0.0.0/0 or ::/0 (any client could then choose its own address); list your proxies' addresses or subnets",
+            ));
+        }
         self.validate_keys()?;
         self.validate_tokens()?;
         self.validate_password()

@@ -12,6 +12,7 @@ use crate::oauth::OAuthError;
 pub fn token_error(err: &OAuthError) -> HttpResponse {
     let status = match err {
         OAuthError::InvalidClient(_) => StatusCode::UNAUTHORIZED,
+        OAuthError::AccessDenied(_) => StatusCode::FORBIDDEN,
         OAuthError::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     };

@@ -34,6 +34,7 @@ pub fn public_app(
     App::new()
         .app_data(state)
         .wrap(security_headers())
+        .wrap(from_fn(middleware::client_ip::resolve_client_ip))
         .wrap(from_fn(middleware::request_id::header))
         .wrap(TracingLogger::<middleware::access_log::PathOnly>::new())
         .configure(public::routes)

@@ -108,8 +108,8 @@ impl Running {
     }
 }
 
-/// Every `keys.poll_interval`: re-reads the key ring and runs the rotation schedule, and reloads
-/// the app registry if apps changed, so changes made by the CLI or another instance reach this
+/// Every `keys.poll_interval`: re-reads the key ring and runs the rotation schedule, reloads
+/// the app registry if apps changed and records the keys' last-used times, so changes made by the CLI or another instance reach this
 /// instance within that interval.
 async fn background_sync(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(state.settings.keys.poll_interval);
@@ -127,6 +127,7 @@ async fn background_sync(state: AppState, mut stop: watch::Receiver<bool>) {
                 if let Err(err) = state.apps.refresh_if_changed().await {
                     tracing::error!(error = %err, "app registry refresh failed; serving the previous apps");
                 }
+                flush_key_usage(&state).await;
             }
             _ = purge.tick() => {
                 let now = state.clock.now();
@@ -138,6 +139,14 @@ async fn background_sync(state: AppState, mut stop: watch::Receiver<bool>) {
             }
             _ = stop.changed() => break,
         }
+    }
+    flush_key_usage(&state).await;
+}
+
+/// Writes the keys' last-used times noted since the previous tick.
+async fn flush_key_usage(state: &AppState) {
+    if let Err(err) = state.key_usage.flush(&state.dbs.ops).await {
+        tracing::warn!(error = %err, "recording key last-used times failed; retrying next tick");
     }
 }
 

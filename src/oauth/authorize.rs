@@ -44,6 +44,9 @@ pub struct AuthorizationRequest {
     /// The preferred languages of the hosted pages (`ui_locales`, space-separated tags).
     #[serde(default)]
     pub ui_locales: Option<String>,
+    /// The app is first-party: the user is not asked to consent (unless `prompt=consent`).
+    #[serde(default)]
+    pub skips_consent: bool,
 }
 
 /// Why a request was refused.
@@ -145,8 +148,9 @@ pub fn validate(
     let redirect_uri = params
         .get("redirect_uri")
         .ok_or_else(|| untrusted("The request has no redirect_uri."))?;
-    // RFC 9700 §2.1: exact string comparison with a registered URI.
-    if !app.redirect_uris.iter().any(|r| r == redirect_uri) {
+    // RFC 9700 §2.1: exact string comparison with a registered URI, or the return-URL
+    // protection's strict prefix match (DESIGN.md); never a redirect to anything else.
+    if !app.allows_redirect_uri(redirect_uri) {
         return Err(untrusted(
             "The redirect_uri is not registered for this application.",
         ));
@@ -171,6 +175,7 @@ pub fn validate(
         login_hint: params.get("login_hint").cloned(),
         hinted_subject: None,
         ui_locales: params.get("ui_locales").cloned(),
+        skips_consent: app.is_first_party,
     };
     let fail = |request: &AuthorizationRequest, error: &str, description: &str| {
         AuthorizeError::Redirect(AuthorizationResponse::error(

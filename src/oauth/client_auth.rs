@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+use subtle::{ConditionallySelectable, ConstantTimeEq};
 
 use super::OAuthError;
 use crate::apps::{AuthMethod, RegisteredApp};
@@ -39,24 +39,21 @@ pub fn failed() -> OAuthError {
     OAuthError::InvalidClient("client authentication failed".into())
 }
 
-/// Checks the presented credentials against the app.
-pub fn authenticate(
-    app: &RegisteredApp,
+/// Checks the presented credentials against the app; on success, the id of the secret used
+/// (none for a public client).
+pub fn authenticate<'a>(
+    app: &'a RegisteredApp,
     presented: &Presented,
     now: DateTime<Utc>,
-) -> Result<(), OAuthError> {
+) -> Result<Option<&'a str>, OAuthError> {
     match (presented, app.auth_method) {
         (
             Presented::Basic { secret, .. } | Presented::Post { secret, .. },
             AuthMethod::ClientSecret,
-        ) => {
-            if matches_a_secret(app, secret, now) {
-                Ok(())
-            } else {
-                Err(failed())
-            }
-        }
-        (Presented::IdOnly { .. }, AuthMethod::None) => Ok(()),
+        ) => matching_secret(app, secret, now)
+            .map(Some)
+            .ok_or_else(failed),
+        (Presented::IdOnly { .. }, AuthMethod::None) => Ok(None),
         // Assertions are verified asynchronously against the app's keys.
         (Presented::Assertion { .. }, _) => Err(failed()),
         (Presented::IdOnly { .. }, _) => Err(OAuthError::InvalidClient(
@@ -71,46 +68,47 @@ pub fn authenticate(
     }
 }
 
-/// Compares against every usable secret in constant time (rotation keeps several valid).
-fn matches_a_secret(app: &RegisteredApp, secret: &str, now: DateTime<Utc>) -> bool {
+/// Compares against every usable secret in constant time (rotation keeps several valid) and
+/// returns the id of the one that matched.
+fn matching_secret<'a>(
+    app: &'a RegisteredApp,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Option<&'a str> {
     let presented = Sha256::digest(secret.as_bytes());
     let mut found = subtle::Choice::from(0);
-    for stored in &app.secrets {
+    let mut index = 0u64;
+    for (i, stored) in app.secrets.iter().enumerate() {
         let usable = !stored.is_revoked && stored.expires_at.is_none_or(|t| t > now);
-        let equal = stored.sha256.as_slice().ct_eq(presented.as_slice());
-        found |= equal & subtle::Choice::from(u8::from(usable));
+        let hit = stored.sha256.as_slice().ct_eq(presented.as_slice())
+            & subtle::Choice::from(u8::from(usable));
+        index = u64::conditional_select(&index, &(i as u64), hit);
+        found |= hit;
     }
-    found.into()
+    if bool::from(found) {
+        app.secrets
+            .get(usize::try_from(index).ok()?)
+            .map(|s| s.id.as_str())
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use super::*;
     use crate::apps::SecretHash;
-    use crate::crypto::keyring::SigningAlg;
 
     fn app(method: AuthMethod, secrets: Vec<SecretHash>) -> RegisteredApp {
         RegisteredApp {
-            client_id: "c1".into(),
-            name: "App".into(),
-            is_public: method == AuthMethod::None,
-            redirect_uris: vec![],
-            post_logout_redirect_uris: vec![],
-            grant_types: BTreeSet::new(),
-            scopes: BTreeSet::new(),
-            auth_method: method,
-            jwks: None,
-            jwks_uri: None,
-            require_pkce: true,
-            id_token_alg: SigningAlg::Rs256,
             secrets,
+            ..RegisteredApp::for_tests("c1", method)
         }
     }
 
     fn secret(text: &str, expires_at: Option<DateTime<Utc>>, is_revoked: bool) -> SecretHash {
         SecretHash {
+            id: text.into(),
             sha256: Sha256::digest(text.as_bytes()).to_vec(),
             expires_at,
             is_revoked,
@@ -137,7 +135,7 @@ mod tests {
                 secret("gone", None, true),
             ],
         );
-        assert!(authenticate(&a, &basic("new"), now).is_ok());
+        assert_eq!(authenticate(&a, &basic("new"), now), Ok(Some("new")));
         for bad in ["old", "gone", "wrong", ""] {
             assert_eq!(authenticate(&a, &basic(bad), now), Err(failed()), "{bad}");
         }

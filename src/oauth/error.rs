@@ -18,6 +18,9 @@ pub enum OAuthError {
     UnsupportedGrantType(String),
     #[error("{0}")]
     InvalidScope(String),
+    /// One of the app's protections refused the request (answered with 403).
+    #[error("{0}")]
+    AccessDenied(String),
     #[error("the server could not complete the request")]
     ServerError,
 }
@@ -32,6 +35,7 @@ impl OAuthError {
             Self::UnauthorizedClient(_) => "unauthorized_client",
             Self::UnsupportedGrantType(_) => "unsupported_grant_type",
             Self::InvalidScope(_) => "invalid_scope",
+            Self::AccessDenied(_) => "access_denied",
             Self::ServerError => "server_error",
         }
     }

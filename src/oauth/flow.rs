@@ -72,6 +72,21 @@ impl Flow<'_> {
     }
 
     /// Decides the next step for `request`, given the browser's session (if any).
+    /// Whether the user already granted every requested scope to the app.
+    async fn has_consented(
+        &self,
+        request: &AuthorizationRequest,
+        session: &SessionRow,
+    ) -> Result<bool, OAuthError> {
+        let granted: BTreeSet<String> =
+            authorization::find_consent(self.db, &session.user_id, &request.client_id)
+                .await
+                .map_err(OAuthError::internal)?
+                .into_iter()
+                .collect();
+        Ok(request.scopes.iter().all(|s| granted.contains(s)))
+    }
+
     pub async fn decide(
         &self,
         request: &AuthorizationRequest,
@@ -93,14 +108,8 @@ impl Flow<'_> {
                 request_id: self.keep(request, pending).await?,
             });
         };
-        let granted: BTreeSet<String> =
-            authorization::find_consent(self.db, &session.user_id, &request.client_id)
-                .await
-                .map_err(OAuthError::internal)?
-                .into_iter()
-                .collect();
-        let needs_consent =
-            request.prompt_consent || !request.scopes.iter().all(|s| granted.contains(s));
+        let needs_consent = request.prompt_consent
+            || (!request.skips_consent && !self.has_consented(request, session).await?);
         if needs_consent {
             if request.prompt_none {
                 return self

@@ -24,49 +24,69 @@ fn server(cause: impl std::fmt::Display) -> BearerError {
     BearerError::Server
 }
 
-/// The signed-in user's claims for a valid, unrevoked access token with `openid`.
-pub async fn userinfo(
+/// A verified, unrevoked access token carrying `openid`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bearer {
+    /// The app the token was issued to (`client_id`, RFC 9068 §2.2).
+    pub client_id: String,
+    pub sub: String,
+    pub scopes: Vec<String>,
+}
+
+/// Checks the access token (signature, issuer, expiry, revocation, `openid` scope).
+pub async fn verify_bearer(
     ops: &Db,
-    accounts: &Db,
-    pii: &Pii,
     ring: &KeyRing,
     issuer: &str,
     token: &str,
     now: DateTime<Utc>,
-) -> Result<Value, BearerError> {
+) -> Result<Bearer, BearerError> {
     let claims =
         verify(ring, issuer, token, "at+jwt", now).map_err(|_| BearerError::InvalidToken)?;
-    let jti = claims
-        .get("jti")
-        .and_then(Value::as_str)
-        .ok_or(BearerError::InvalidToken)?;
-    if revoked_tokens::is_revoked(ops, jti).await.map_err(server)? {
+    let text = |name: &str| {
+        claims
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or(BearerError::InvalidToken)
+    };
+    let jti = text("jti")?;
+    if revoked_tokens::is_revoked(ops, &jti)
+        .await
+        .map_err(server)?
+    {
         return Err(BearerError::InvalidToken);
     }
-    let scopes: Vec<&str> = claims
+    let scopes: Vec<String> = claims
         .get("scope")
         .and_then(Value::as_str)
-        .map(|s| s.split(' ').collect())
+        .map(|s| s.split(' ').map(str::to_owned).collect())
         .unwrap_or_default();
-    if !scopes.contains(&"openid") {
+    if !scopes.iter().any(|s| s == "openid") {
         return Err(BearerError::InsufficientScope);
     }
-    let sub = claims
-        .get("sub")
-        .and_then(Value::as_str)
-        .ok_or(BearerError::InvalidToken)?;
-    let profile = find_profile(accounts, pii, sub)
+    Ok(Bearer {
+        client_id: text("client_id")?,
+        sub: text("sub")?,
+        scopes,
+    })
+}
+
+/// The signed-in user's claims for a verified token, by its scopes.
+pub async fn userinfo(accounts: &Db, pii: &Pii, bearer: &Bearer) -> Result<Value, BearerError> {
+    let has = |scope: &str| bearer.scopes.iter().any(|s| s == scope);
+    let profile = find_profile(accounts, pii, &bearer.sub)
         .await
         .map_err(server)?
         .ok_or(BearerError::InvalidToken)?;
     let mut out = Map::new();
-    out.insert("sub".into(), Value::from(sub));
-    if scopes.contains(&"profile") {
+    out.insert("sub".into(), Value::from(bearer.sub.as_str()));
+    if has("profile") {
         if let Some(name) = profile.name {
             out.insert("name".into(), Value::from(name));
         }
     }
-    if scopes.contains(&"email") {
+    if has("email") {
         out.insert("email".into(), Value::from(profile.email));
         out.insert("email_verified".into(), Value::Bool(false));
     }

@@ -29,6 +29,22 @@ pub struct AppRow {
     pub jwks_uri: Option<String>,
     pub require_pkce: bool,
     pub id_token_signed_response_alg: String,
+    /// Domain protection: canonical origins; empty means off.
+    pub allowed_origins: Vec<String>,
+    /// IP protection: addresses and CIDR ranges; empty means off.
+    pub allowed_ips: Vec<String>,
+    pub is_server_only: bool,
+    pub redirect_uri_prefixes: Vec<String>,
+    pub post_logout_redirect_uri_prefixes: Vec<String>,
+    /// Per-app token lifetimes; `None` means the configured default.
+    pub access_token_ttl_secs: Option<i64>,
+    pub id_token_ttl_secs: Option<i64>,
+    pub refresh_token_ttl_secs: Option<i64>,
+    /// A first-party app skips the consent page.
+    pub is_first_party: bool,
+    pub logo_uri: Option<String>,
+    /// The user who created the app on the developer dashboard (`None`: created by an operator).
+    pub owner_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -43,6 +59,7 @@ pub struct SecretRow {
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 fn list(values: &[String]) -> serde_json::Value {
@@ -62,6 +79,20 @@ fn from_model(m: app::Model) -> Result<AppRow, StoreError> {
         )?,
         grant_types: unlist(m.grant_types, "grant_types")?,
         scopes: unlist(m.scopes, "scopes")?,
+        allowed_origins: unlist(m.allowed_origins, "allowed_origins")?,
+        allowed_ips: unlist(m.allowed_ips, "allowed_ips")?,
+        redirect_uri_prefixes: unlist(m.redirect_uri_prefixes, "redirect_uri_prefixes")?,
+        post_logout_redirect_uri_prefixes: unlist(
+            m.post_logout_redirect_uri_prefixes,
+            "post_logout_redirect_uri_prefixes",
+        )?,
+        is_server_only: m.is_server_only,
+        access_token_ttl_secs: m.access_token_ttl_secs,
+        id_token_ttl_secs: m.id_token_ttl_secs,
+        refresh_token_ttl_secs: m.refresh_token_ttl_secs,
+        is_first_party: m.is_first_party,
+        logo_uri: m.logo_uri,
+        owner_id: m.owner_id,
         id: m.id,
         name: m.name,
         is_public: m.is_public,
@@ -84,6 +115,38 @@ fn secret_from_model(m: app_secret::Model) -> SecretRow {
         created_at: m.created_at,
         expires_at: m.expires_at,
         revoked_at: m.revoked_at,
+        last_used_at: m.last_used_at,
+    }
+}
+
+/// Every column of an app's row.
+fn app_model(row: &AppRow) -> app::ActiveModel {
+    app::ActiveModel {
+        id: Set(row.id.clone()),
+        name: Set(row.name.clone()),
+        is_public: Set(row.is_public),
+        redirect_uris: Set(list(&row.redirect_uris)),
+        post_logout_redirect_uris: Set(list(&row.post_logout_redirect_uris)),
+        grant_types: Set(list(&row.grant_types)),
+        scopes: Set(list(&row.scopes)),
+        token_endpoint_auth_method: Set(row.token_endpoint_auth_method.clone()),
+        jwks: Set(row.jwks.clone()),
+        jwks_uri: Set(row.jwks_uri.clone()),
+        require_pkce: Set(row.require_pkce),
+        id_token_signed_response_alg: Set(row.id_token_signed_response_alg.clone()),
+        allowed_origins: Set(list(&row.allowed_origins)),
+        allowed_ips: Set(list(&row.allowed_ips)),
+        is_server_only: Set(row.is_server_only),
+        redirect_uri_prefixes: Set(list(&row.redirect_uri_prefixes)),
+        post_logout_redirect_uri_prefixes: Set(list(&row.post_logout_redirect_uri_prefixes)),
+        access_token_ttl_secs: Set(row.access_token_ttl_secs),
+        id_token_ttl_secs: Set(row.id_token_ttl_secs),
+        refresh_token_ttl_secs: Set(row.refresh_token_ttl_secs),
+        is_first_party: Set(row.is_first_party),
+        logo_uri: Set(row.logo_uri.clone()),
+        owner_id: Set(row.owner_id.clone()),
+        created_at: Set(row.created_at),
+        updated_at: Set(row.updated_at),
     }
 }
 
@@ -97,7 +160,7 @@ fn secret_model(s: &SecretRow) -> app_secret::ActiveModel {
         created_at: Set(s.created_at),
         expires_at: Set(s.expires_at),
         revoked_at: Set(s.revoked_at),
-        last_used_at: Set(None),
+        last_used_at: Set(s.last_used_at),
     }
 }
 
@@ -134,25 +197,10 @@ pub async fn insert_app(
     secret: Option<&SecretRow>,
 ) -> Result<(), StoreError> {
     let txn = db.begin().await?;
-    app::ActiveModel {
-        id: Set(row.id.clone()),
-        name: Set(row.name.clone()),
-        is_public: Set(row.is_public),
-        redirect_uris: Set(list(&row.redirect_uris)),
-        post_logout_redirect_uris: Set(list(&row.post_logout_redirect_uris)),
-        grant_types: Set(list(&row.grant_types)),
-        scopes: Set(list(&row.scopes)),
-        token_endpoint_auth_method: Set(row.token_endpoint_auth_method.clone()),
-        jwks: Set(row.jwks.clone()),
-        jwks_uri: Set(row.jwks_uri.clone()),
-        require_pkce: Set(row.require_pkce),
-        id_token_signed_response_alg: Set(row.id_token_signed_response_alg.clone()),
-        created_at: Set(row.created_at),
-        updated_at: Set(row.updated_at),
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| StoreError::from_insert(e, "client_id"))?;
+    app_model(row)
+        .insert(&txn)
+        .await
+        .map_err(|e| StoreError::from_insert(e, "client_id"))?;
     if let Some(s) = secret {
         secret_model(s)
             .insert(&txn)
@@ -161,6 +209,54 @@ pub async fn insert_app(
     }
     bump_version(&txn, row.updated_at).await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Replaces an app's settings (every column but its id, owner and creation time); `false` when
+/// there is no such app.
+pub async fn update_app(db: &Db, row: &AppRow) -> Result<bool, StoreError> {
+    let txn = db.begin().await?;
+    let mut model = app_model(row);
+    model.id = sea_orm::ActiveValue::NotSet;
+    model.owner_id = sea_orm::ActiveValue::NotSet;
+    model.created_at = sea_orm::ActiveValue::NotSet;
+    let result = app::Entity::update_many()
+        .set(model)
+        .filter(app::Column::Id.eq(row.id.as_str()))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 1 {
+        bump_version(&txn, row.updated_at).await?;
+    }
+    txn.commit().await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The apps a user created, oldest first.
+pub async fn find_by_owner(db: &Db, owner_id: &str) -> Result<Vec<AppRow>, StoreError> {
+    app::Entity::find()
+        .filter(app::Column::OwnerId.eq(owner_id))
+        .order_by_asc(app::Column::CreatedAt)
+        .order_by_asc(app::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_model)
+        .collect()
+}
+
+/// Records when secrets were last used. Not a settings change: the apps version stays.
+pub async fn update_last_used(db: &Db, uses: &[(String, DateTime<Utc>)]) -> Result<(), StoreError> {
+    for (secret_id, at) in uses {
+        app_secret::Entity::update_many()
+            .col_expr(
+                app_secret::Column::LastUsedAt,
+                sea_orm::sea_query::Expr::value(*at),
+            )
+            .filter(app_secret::Column::Id.eq(secret_id.as_str()))
+            .exec(db)
+            .await?;
+    }
     Ok(())
 }
 

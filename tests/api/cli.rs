@@ -125,7 +125,78 @@ async fn bad_client_input_exits_2_and_writes_nothing() {
         ),
         (
             &["--grant", "authorization_code"],
-            "needs at least one --redirect-uri",
+            "needs at least one redirect URI or redirect URI prefix",
+        ),
+        (
+            &["--redirect-uri-prefix", "https://app.example.com/cb"],
+            "prefix",
+        ),
+        (
+            &["--redirect-uri-prefix", "https://app.example.com/cb/../x/"],
+            "prefix",
+        ),
+        (
+            &[
+                "--redirect-uri",
+                "https://app.example.com/cb",
+                "--allowed-origin",
+                "https://app.example.com/path",
+            ],
+            "allowed origin",
+        ),
+        (
+            &[
+                "--redirect-uri",
+                "https://app.example.com/cb",
+                "--allowed-ip",
+                "10.0.0.5/24",
+            ],
+            "10.0.0.0/24",
+        ),
+        (
+            &[
+                "--redirect-uri",
+                "https://app.example.com/cb",
+                "--allowed-ip",
+                "not-an-ip",
+            ],
+            "allowed IP",
+        ),
+        (
+            &[
+                "--public",
+                "--redirect-uri",
+                "https://app.example.com/cb",
+                "--server-only",
+            ],
+            "cannot be server-only",
+        ),
+        (
+            &[
+                "--public",
+                "--redirect-uri",
+                "https://app.example.com/cb",
+                "--require-pkce=false",
+            ],
+            "must use PKCE",
+        ),
+        (
+            &[
+                "--redirect-uri",
+                "https://app.example.com/cb",
+                "--access-token-ttl",
+                "5s",
+            ],
+            "access_token_ttl must be between 1 minute and 1 day",
+        ),
+        (
+            &[
+                "--redirect-uri",
+                "https://app.example.com/cb",
+                "--logo-uri",
+                "http://cdn.example.com/logo.png",
+            ],
+            "logo",
         ),
         (
             &["--public", "--grant", "client_credentials"],
@@ -319,4 +390,98 @@ async fn keys_list_shows_one_active_key_per_algorithm() {
     assert_eq!(keys.len(), 2);
     assert!(keys.iter().all(|k| k["state"] == "active"));
     assert!(!keys.iter().any(|k| k.get("private_key").is_some()));
+}
+
+#[tokio::test]
+async fn client_update_changes_protections_and_settings_and_refuses_bad_input() {
+    let env = TestEnv::new().await;
+    let created = json(&env.cli(
+        &[
+            "client",
+            "create",
+            "--name",
+            "Reports",
+            "--redirect-uri",
+            "https://reports.example.com/cb",
+            "--allowed-origin",
+            "https://reports.example.com",
+            "--allowed-ip",
+            "10.0.0.0/8",
+            "--server-only",
+            "--redirect-uri-prefix",
+            "https://reports.example.com/cb/",
+        ],
+        None,
+    ));
+    let id = created["client_id"].as_str().unwrap();
+    let listed = json(&env.cli(&["client", "list"], None));
+    let app = &listed[0];
+    assert_eq!(
+        app["allowed_origins"],
+        serde_json::json!(["https://reports.example.com"])
+    );
+    assert_eq!(app["allowed_ips"], serde_json::json!(["10.0.0.0/8"]));
+    assert_eq!(app["is_server_only"], true);
+    assert_eq!(
+        app["redirect_uri_prefixes"],
+        serde_json::json!(["https://reports.example.com/cb/"])
+    );
+
+    let saved = json(&env.cli(
+        &[
+            "client",
+            "update",
+            "--client-id",
+            id,
+            "--allowed-ip",
+            "192.0.2.7",
+            "--allowed-ip",
+            "2001:db8::/32",
+            "--server-only=false",
+            "--access-token-ttl",
+            "5m",
+            "--clear",
+            "allowed-origins",
+        ],
+        None,
+    ));
+    assert_eq!(
+        saved["allowed_ips"],
+        serde_json::json!(["192.0.2.7", "2001:db8::/32"])
+    );
+    assert_eq!(saved["allowed_origins"], serde_json::json!([]));
+    assert_eq!(saved["is_server_only"], false);
+    assert_eq!(saved["access_token_ttl"], "5m");
+    // Untouched settings stay.
+    assert_eq!(
+        saved["redirect_uris"],
+        serde_json::json!(["https://reports.example.com/cb"])
+    );
+
+    // Bad input: exit 2 with the reason, and nothing changed.
+    for (args, message) in [
+        (&["--allowed-ip", "10.0.0.1/33"][..], "allowed IP"),
+        (
+            &["--redirect-uri-prefix", "https://reports.example.com/cb"][..],
+            "prefix",
+        ),
+        (&["--allowed-origin", "*"][..], "allowed origin"),
+        (&["--id-token-ttl", "2d"][..], "id_token_ttl"),
+    ] {
+        let mut all = vec!["client", "update", "--client-id", id];
+        all.extend_from_slice(args);
+        let out = env.cli(&all, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+    let out = env.cli(
+        &["client", "update", "--client-id", "nope", "--name", "X"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no app `nope`"));
+    let after = json(&env.cli(&["client", "list"], None));
+    assert_eq!(after[0]["allowed_ips"], saved["allowed_ips"]);
+    assert_eq!(after[0]["access_token_ttl"], "5m");
+    assert_eq!(after[0]["name"], "Reports");
 }

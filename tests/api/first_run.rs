@@ -144,3 +144,58 @@ async fn every_request_is_logged_with_its_request_id() {
         "query strings stay out of the logs:\n{logs}"
     );
 }
+
+#[tokio::test]
+async fn a_protection_refusal_is_logged_with_the_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cli = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("TESSERA_")) {
+        cli.env_remove(k);
+    }
+    let out = cli
+        .current_dir(dir.path())
+        .args([
+            "client",
+            "create",
+            "--name",
+            "Billing",
+            "--grant",
+            "client_credentials",
+            "--allowed-ip",
+            "10.0.0.1",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let started = start(dir.path(), &[("TESSERA_LOG_FORMAT", "json")]);
+    let res = reqwest::Client::new()
+        .post(format!("{}/token", started.public))
+        .basic_auth(
+            created["client_id"].as_str().unwrap(),
+            created["client_secret"].as_str(),
+        )
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let logs = stop(started);
+    let line = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["fields"]["protection"] == "ip")
+        .unwrap_or_else(|| panic!("no refusal line:\n{logs}"));
+    assert_eq!(line["span"]["request_id"], id.as_str());
+    assert_eq!(line["fields"]["client_id"], created["client_id"]);
+    assert_eq!(line["fields"]["client_ip"], "127.0.0.1");
+    assert!(
+        !logs.contains(created["client_secret"].as_str().unwrap()),
+        "the secret never reaches the logs"
+    );
+}

@@ -217,3 +217,30 @@ async fn the_client_key_commands_manage_keys() {
         "bad input added nothing"
     );
 }
+
+#[tokio::test]
+async fn a_keys_last_use_is_recorded_off_the_hot_path() {
+    let app = spawn_app().await;
+    let (id, secret) = app.machine_app().await;
+    let listed = |app: &TestApp| {
+        let db = app.state.dbs.ops.clone();
+        let id = id.clone();
+        let registry = app.state.apps.clone();
+        async move {
+            let app = registry.find(&id).await.unwrap().unwrap();
+            tessera::apps::list_keys(&db, &app).await.unwrap()
+        }
+    };
+    assert_eq!(listed(&app).await[0].last_used_at, None);
+    assert_eq!(status_with(&app, &id, &secret).await, 200);
+    // A refused secret is not a use.
+    assert_eq!(status_with(&app, &id, "wrong").await, 401);
+    // Noted in memory; written by the background task (run here by hand).
+    assert_eq!(listed(&app).await[0].last_used_at, None);
+    app.state.apps.refresh_if_changed().await.unwrap();
+    app.state.key_usage.flush(&app.state.dbs.ops).await.unwrap();
+    let used = listed(&app).await[0].last_used_at.expect("recorded");
+    assert!((Utc::now() - used).num_seconds().abs() < 60);
+    // Recording the use is not a settings change: the registry does not reload for it.
+    assert!(!app.state.apps.refresh_if_changed().await.unwrap());
+}

@@ -20,4 +20,6 @@ mod key_rotation;
 mod keys;
 mod master_key;
 mod migrations;
+mod protections;
+mod return_url;
 mod token;

@@ -275,6 +275,7 @@ impl TestApp {
             &self.state.dbs.ops,
             &self.state.clock,
             new.validate().unwrap(),
+            None,
         )
         .await
         .unwrap()

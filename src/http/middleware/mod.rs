@@ -1,4 +1,5 @@
 //! Middleware shared by both listeners.
 
 pub mod access_log;
+pub mod client_ip;
 pub mod request_id;

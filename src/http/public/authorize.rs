@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::browser::{current_session, error_page, respond, see_other};
+use super::protect;
 use crate::oauth::authorize::{self, AuthorizeError};
 use crate::oauth::flow::{self, Flow, Next};
 use crate::oauth::tokens::verify_id_token_hint;
@@ -49,6 +50,11 @@ async fn authorize(req: &HttpRequest, raw: &[u8], state: &AppState) -> HttpRespo
         },
         None => None,
     };
+    if let Some(app) = &app {
+        if let Err(message) = protect::check_front_channel(req, app) {
+            return error_page(req, StatusCode::FORBIDDEN, &message);
+        }
+    }
     let hint = |token: &str| {
         verify_id_token_hint(&state.keys, &state.settings.issuer, token)
             .ok()

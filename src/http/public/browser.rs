@@ -19,9 +19,10 @@ use crate::oauth::authorize::{AuthorizationResponse, ResponseMode};
 use crate::state::AppState;
 use crate::store::sessions::SessionRow;
 
-/// Pages allow our own stylesheet and nothing else (no script, no framing).
+/// Pages allow our own stylesheet, images over https (an app's logo on the consent page) and
+/// nothing else (no script, no framing).
 const PAGE_CSP: &str =
-    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+    "default-src 'none'; style-src 'self'; img-src 'self' https:; frame-ancestors 'none'; base-uri 'none'";
 /// The one inline script of the form-post page.
 const FORM_POST_SCRIPT: &str = "document.forms[0].submit()";
 

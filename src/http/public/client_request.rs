@@ -9,6 +9,7 @@ use actix_web::{web, HttpRequest};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
+use super::protect;
 use crate::apps::{AuthMethod, RegisteredApp};
 use crate::oauth::client_assertion;
 use crate::oauth::client_auth::{self, Presented};
@@ -66,6 +67,9 @@ pub async fn authenticate(
         .await
         .map_err(OAuthError::internal)?
         .ok_or_else(client_auth::failed)?;
+    // Before authentication, which may consume an assertion's `jti`: a refused request changes
+    // nothing.
+    protect::check_back_channel(req, &app)?;
     match &presented {
         Presented::Assertion { assertion, .. } if app.auth_method == AuthMethod::PrivateKeyJwt => {
             client_assertion::authenticate(
@@ -78,7 +82,12 @@ pub async fn authenticate(
             )
             .await?
         }
-        _ => client_auth::authenticate(&app, &presented, state.clock.now())?,
+        _ => {
+            let now = state.clock.now();
+            if let Some(secret_id) = client_auth::authenticate(&app, &presented, now)? {
+                state.key_usage.record(secret_id, now);
+            }
+        }
     }
     Ok(ClientRequest { app, params })
 }

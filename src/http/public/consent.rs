@@ -17,6 +17,8 @@ use crate::state::AppState;
 struct ConsentPage<'a> {
     t: &'static Texts,
     app_name: &'a str,
+    /// The app's logo (https), shown next to its name.
+    logo_uri: Option<&'a str>,
     scopes: Vec<&'static str>,
     csrf_token: String,
     request_id: &'a str,
@@ -51,6 +53,7 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
     let data = ConsentPage {
         t,
         app_name: &app.name,
+        logo_uri: app.logo_uri.as_deref(),
         scopes: request.scopes.iter().map(|s| t.scope(s)).collect(),
         csrf_token: state.csrf.token(&csrf, &format!("consent:{id}")),
         request_id: id,

@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::browser::{clear_session_cookie, current_session, error_page, page, see_other, texts};
+use super::protect;
 use super::texts::Texts;
 use crate::identity;
 use crate::oauth::tokens::verify_id_token_hint;
@@ -57,26 +58,27 @@ async fn end(req: &HttpRequest, raw: &[u8], state: &AppState) -> HttpResponse {
         (Some(hinted), _) => Some(hinted),
         (None, given) => given.cloned(),
     };
+    let app = match &client_id {
+        Some(id) => state.apps.find(id).await.ok().flatten(),
+        None => None,
+    };
+    if let Some(app) = &app {
+        if let Err(message) = protect::check_front_channel(req, app) {
+            return error_page(req, StatusCode::FORBIDDEN, &message);
+        }
+    }
     // The redirect is checked before anything changes: an unregistered URI is never followed.
     let redirect = match params.get("post_logout_redirect_uri") {
-        Some(uri) => {
-            let app = match &client_id {
-                Some(id) => state.apps.find(id).await.ok().flatten(),
-                None => None,
-            };
-            match app {
-                Some(app) if app.post_logout_redirect_uris.iter().any(|u| u == uri) => {
-                    Some(uri.clone())
-                }
-                _ => {
-                    return error_page(
-                        req,
-                        StatusCode::BAD_REQUEST,
-                        "The post_logout_redirect_uri is not registered for this application.",
-                    )
-                }
+        Some(uri) => match &app {
+            Some(app) if app.allows_post_logout_redirect_uri(uri) => Some(uri.clone()),
+            _ => {
+                return error_page(
+                    req,
+                    StatusCode::BAD_REQUEST,
+                    "The post_logout_redirect_uri is not registered for this application.",
+                )
             }
-        }
+        },
         None => None,
     };
     if let Some(session) = current_session(req, state).await {

@@ -4,26 +4,31 @@ mod authorize;
 mod browser;
 mod client_request;
 mod consent;
+mod cors;
 mod discovery;
 mod introspection;
 mod jwks;
 mod login;
 mod logout;
+mod protect;
 mod texts;
 mod token;
 mod userinfo;
 
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // HEAD answers like GET without the body (RFC 9110 §9.3.2).
     cfg.service(
         web::resource("/.well-known/openid-configuration")
+            .wrap(from_fn(cors::cors))
             .route(web::get().to(discovery::document))
             .route(web::head().to(discovery::document)),
     )
     .service(
         web::resource("/jwks")
+            .wrap(from_fn(cors::cors))
             .route(web::get().to(jwks::key_set))
             .route(web::head().to(jwks::key_set)),
     )
@@ -46,6 +51,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/static/tessera.css", web::get().to(stylesheet))
     .service(
         web::resource("/userinfo")
+            .wrap(from_fn(cors::cors))
             .route(web::get().to(userinfo::get))
             .route(web::post().to(userinfo::post)),
     )
@@ -54,9 +60,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(logout::get))
             .route(web::post().to(logout::post)),
     )
-    .service(web::resource("/token").route(web::post().to(token::token)))
-    .service(web::resource("/introspect").route(web::post().to(introspection::introspect)))
-    .service(web::resource("/revoke").route(web::post().to(introspection::revoke)));
+    .service(
+        web::resource("/token")
+            .wrap(from_fn(cors::cors))
+            .route(web::post().to(token::token)),
+    )
+    .service(
+        web::resource("/introspect")
+            .wrap(from_fn(cors::cors))
+            .route(web::post().to(introspection::introspect)),
+    )
+    .service(
+        web::resource("/revoke")
+            .wrap(from_fn(cors::cors))
+            .route(web::post().to(introspection::revoke)),
+    );
 }
 
 /// The hosted pages' stylesheet, compiled in.

@@ -3,7 +3,10 @@
 use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, WWW_AUTHENTICATE};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::oauth::userinfo::{userinfo, BearerError};
+use super::protect;
+use crate::http::error::token_error;
+use crate::oauth::userinfo::{userinfo, verify_bearer, BearerError};
+use crate::oauth::OAuthError;
 use crate::state::AppState;
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -36,30 +39,54 @@ async fn answer(req: &HttpRequest, form_token: Option<String>, state: &AppState)
                 .finish()
         }
     };
-    let result = userinfo(
-        &state.dbs.ops,
-        &state.dbs.accounts,
-        &state.pii,
-        &state.keys,
-        &state.settings.issuer,
-        &token,
-        state.clock.now(),
-    )
-    .await;
-    match result {
+    match answer_for(req, &token, state).await {
         Ok(claims) => HttpResponse::Ok()
             .insert_header((CACHE_CONTROL, "no-store"))
             .json(claims),
-        Err(BearerError::InvalidToken) => {
+        Err(Refused::Bearer(BearerError::InvalidToken)) => {
             bearer_error(401, "invalid_token", &BearerError::InvalidToken.to_string())
         }
-        Err(BearerError::InsufficientScope) => bearer_error(
+        Err(Refused::Bearer(BearerError::InsufficientScope)) => bearer_error(
             403,
             "insufficient_scope",
             &BearerError::InsufficientScope.to_string(),
         ),
-        Err(BearerError::Server) => HttpResponse::InternalServerError().finish(),
+        Err(Refused::Bearer(BearerError::Server)) => HttpResponse::InternalServerError().finish(),
+        Err(Refused::Protection(err)) => token_error(&err),
     }
+}
+
+enum Refused {
+    Bearer(BearerError),
+    Protection(OAuthError),
+}
+
+/// The token is verified, then the protections of the app it was issued to apply, then the
+/// personal data is read.
+async fn answer_for(
+    req: &HttpRequest,
+    token: &str,
+    state: &AppState,
+) -> Result<serde_json::Value, Refused> {
+    let bearer = verify_bearer(
+        &state.dbs.ops,
+        &state.keys,
+        &state.settings.issuer,
+        token,
+        state.clock.now(),
+    )
+    .await
+    .map_err(Refused::Bearer)?;
+    let app = state
+        .apps
+        .find(&bearer.client_id)
+        .await
+        .map_err(|e| Refused::Protection(OAuthError::internal(e)))?
+        .ok_or(Refused::Bearer(BearerError::InvalidToken))?;
+    protect::check_back_channel(req, &app).map_err(Refused::Protection)?;
+    userinfo(&state.dbs.accounts, &state.pii, &bearer)
+        .await
+        .map_err(Refused::Bearer)
 }
 
 fn bearer_error(status: u16, code: &str, description: &str) -> HttpResponse {

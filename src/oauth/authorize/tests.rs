@@ -2,28 +2,18 @@ use std::collections::BTreeSet;
 
 use super::*;
 use crate::apps::AuthMethod;
-use crate::crypto::keyring::SigningAlg;
 
 const ISS: &str = "https://id.example.com";
 
 fn app() -> RegisteredApp {
     RegisteredApp {
-        client_id: "c1".into(),
-        name: "App".into(),
-        is_public: false,
         redirect_uris: vec!["https://app.example.com/cb".into()],
-        post_logout_redirect_uris: vec![],
         grant_types: [GrantType::AuthorizationCode].into(),
         scopes: ["openid", "profile", "email"]
             .iter()
             .map(|s| s.to_string())
             .collect::<BTreeSet<_>>(),
-        auth_method: AuthMethod::ClientSecret,
-        jwks: None,
-        jwks_uri: None,
-        require_pkce: true,
-        id_token_alg: SigningAlg::Rs256,
-        secrets: vec![],
+        ..RegisteredApp::for_tests("c1", AuthMethod::ClientSecret)
     }
 }
 

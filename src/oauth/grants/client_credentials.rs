@@ -35,17 +35,12 @@ pub fn client_credentials(
         };
         return Err(OAuthError::InvalidScope(reason));
     }
-    let claims = AccessTokenClaims::new(
-        issuer,
-        &app.client_id,
-        &app.client_id,
-        now,
-        settings.access_token_ttl,
-    );
+    let ttl = app.access_token_ttl.unwrap_or(settings.access_token_ttl);
+    let claims = AccessTokenClaims::new(issuer, &app.client_id, &app.client_id, now, ttl);
     Ok(TokenResponse {
         access_token: tokens::access_token(ring, &claims)?,
         token_type: "Bearer",
-        expires_in: settings.access_token_ttl.as_secs(),
+        expires_in: ttl.as_secs(),
         scope: None,
         refresh_token: None,
         id_token: None,

@@ -49,7 +49,9 @@ pub async fn issue(
     app: &RegisteredApp,
     grant: &Grant<'_>,
 ) -> Result<TokenResponse, OAuthError> {
-    let ttl = ctx.settings.access_token_ttl;
+    let ttl = app
+        .access_token_ttl
+        .unwrap_or(ctx.settings.access_token_ttl);
     let mut claims =
         AccessTokenClaims::new(ctx.issuer, grant.user_id, &app.client_id, ctx.now, ttl);
     claims.scope = (!grant.scopes.is_empty()).then(|| grant.scopes.join(" "));
@@ -71,7 +73,8 @@ pub async fn issue(
             iss: ctx.issuer.to_owned(),
             sub: grant.user_id.to_owned(),
             aud: app.client_id.clone(),
-            exp: (ctx.now + span(ctx.settings.id_token_ttl)).timestamp(),
+            exp: (ctx.now + span(app.id_token_ttl.unwrap_or(ctx.settings.id_token_ttl)))
+                .timestamp(),
             iat: ctx.now.timestamp(),
             auth_time: grant.auth_time.timestamp(),
             nonce: grant.nonce.map(str::to_owned),
@@ -102,7 +105,12 @@ pub async fn issue(
             auth_time: grant.auth_time,
             created_at: ctx.now,
             // Sliding, capped by the family's absolute end.
-            expires_at: (ctx.now + span(ctx.settings.refresh_token_ttl)).min(family_expires_at),
+            expires_at: (ctx.now
+                + span(
+                    app.refresh_token_ttl
+                        .unwrap_or(ctx.settings.refresh_token_ttl),
+                ))
+            .min(family_expires_at),
             family_expires_at,
             used_at: None,
             revoked_at: None,
