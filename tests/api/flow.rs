@@ -15,11 +15,13 @@ use crate::common::{hidden, location, query_of, spawn_app, TestApp, WEB_LOGGED_O
 pub const EMAIL: &str = "alice@example.com";
 pub const PASSWORD: &str = "correct horse battery";
 
-/// Signs in and consents in `browser`, starting at `authorize_url`; returns the final redirect.
-pub async fn sign_in_and_consent(
+/// Signs `email` in on the login page `authorize_url` leads `browser` to; returns where the
+/// flow goes next (the consent page or the app's redirect URI).
+pub async fn sign_in_as(
     app: &TestApp,
     browser: &reqwest::Client,
     authorize_url: &str,
+    email: &str,
 ) -> String {
     let res = browser.get(authorize_url).send().await.unwrap();
     assert_eq!(res.status(), 303);
@@ -39,7 +41,7 @@ pub async fn sign_in_and_consent(
     let form = [
         ("request", hidden(&html, "request")),
         ("csrf_token", hidden(&html, "csrf_token")),
-        ("email", EMAIL.to_owned()),
+        ("email", email.to_owned()),
         ("password", PASSWORD.to_owned()),
     ];
     let res = browser
@@ -56,7 +58,16 @@ pub async fn sign_in_and_consent(
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let next = location(&res);
+    location(&res)
+}
+
+/// Signs in and consents in `browser`, starting at `authorize_url`; returns the final redirect.
+pub async fn sign_in_and_consent(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    authorize_url: &str,
+) -> String {
+    let next = sign_in_as(app, browser, authorize_url, EMAIL).await;
     if !next.starts_with("/consent") {
         return next;
     }

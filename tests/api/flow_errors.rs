@@ -454,10 +454,20 @@ pub const PKCE: &str =
     "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
 
 pub fn authorize_url(app: &crate::common::TestApp, client_id: &str, extra: &str) -> String {
+    authorize_url_to(app, client_id, WEB_REDIRECT, extra)
+}
+
+/// An authorization URL for `openid email` with another redirect URI.
+pub fn authorize_url_to(
+    app: &crate::common::TestApp,
+    client_id: &str,
+    redirect_uri: &str,
+    extra: &str,
+) -> String {
     format!(
         "{}/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope=openid%20email&state=s1{extra}",
         app.public_url,
-        urlencode(WEB_REDIRECT)
+        urlencode(redirect_uri)
     )
 }
 

@@ -6,7 +6,8 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 use tessera::apps::NewApp;
 
-use super::flow::{sign_in_and_consent, urlencode, EMAIL, PASSWORD};
+use super::flow::{sign_in_and_consent, sign_in_as, urlencode, EMAIL, PASSWORD};
+use super::flow_errors::authorize_url_to;
 use super::protections::change;
 use crate::common::{location, query_of, spawn_app, TestApp};
 
@@ -30,11 +31,7 @@ async fn prefixed_app(app: &TestApp) -> (String, String) {
 }
 
 fn authorize(app: &TestApp, client_id: &str, redirect_uri: &str) -> String {
-    format!(
-        "{}/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope=openid&state=s1{PKCE}",
-        app.public_url,
-        urlencode(redirect_uri)
-    )
+    authorize_url_to(app, client_id, redirect_uri, PKCE)
 }
 
 #[tokio::test]
@@ -227,27 +224,7 @@ async fn per_app_lifetimes_pkce_consent_skip_and_logo() {
     // Consent page shows the logo (a second user, who has not consented yet).
     app.create_user("bob@example.com", PASSWORD).await;
     let bob = app.browser();
-    let login_page = super::flow::open_login(&app, &bob, &url).await;
-    let csrf = crate::common::hidden(&login_page, "csrf_token");
-    let request = crate::common::hidden(&login_page, "request");
-    let res = bob
-        .post(format!("{}/login", app.public_url))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("request", request.as_str()),
-            ("email", "bob@example.com"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let resume = location(&res);
-    let res = bob
-        .get(format!("{}{resume}", app.public_url))
-        .send()
-        .await
-        .unwrap();
-    let consent = location(&res);
+    let consent = sign_in_as(&app, &bob, &url, "bob@example.com").await;
     assert!(consent.starts_with("/consent"), "{consent}");
     let page = bob
         .get(format!("{}{consent}", app.public_url))
@@ -266,28 +243,9 @@ async fn per_app_lifetimes_pkce_consent_skip_and_logo() {
     change(&app, &id, |s| s.is_first_party = true).await;
     app.create_user("carol@example.com", PASSWORD).await;
     let carol = app.browser();
-    let login_page = super::flow::open_login(&app, &carol, &url).await;
-    let csrf = crate::common::hidden(&login_page, "csrf_token");
-    let request = crate::common::hidden(&login_page, "request");
-    let res = carol
-        .post(format!("{}/login", app.public_url))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("request", request.as_str()),
-            ("email", "carol@example.com"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let resume = location(&res);
-    let res = carol
-        .get(format!("{}{resume}", app.public_url))
-        .send()
-        .await
-        .unwrap();
+    let next = sign_in_as(&app, &carol, &url, "carol@example.com").await;
     assert!(
-        location(&res).starts_with("https://example.org/callback/x?code="),
+        next.starts_with("https://example.org/callback/x?code="),
         "no consent page for a first-party app"
     );
     // prompt=consent still asks.
