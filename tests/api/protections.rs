@@ -189,6 +189,13 @@ async fn preflight_answers_only_listed_origins_and_only_where_cors_is_allowed() 
         assert_eq!(res.status(), 200);
         assert!(res.headers().get("access-control-allow-origin").is_none());
         assert_eq!(res.headers()["vary"], "Origin");
+        let res = app
+            .client
+            .get(format!("{}{path}", app.public_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["vary"], "Origin", "cacheable either way");
     }
 }
 

@@ -41,7 +41,11 @@ pub async fn cors(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let Some(origin) = origin else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
+        // `Vary` on every answer: a cached non-CORS answer must not serve a CORS request.
+        let mut res = next.call(req).await?.map_into_boxed_body();
+        res.headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Origin"));
+        return Ok(res);
     };
     let requested_method = req
         .headers()
