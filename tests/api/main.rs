@@ -9,6 +9,7 @@ mod authorize;
 mod cli;
 mod client_assertion;
 mod config;
+mod dashboard;
 mod discovery;
 mod first_run;
 mod flow;

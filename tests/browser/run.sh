@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser test: a real Tessera (debug build, SQLite, fresh data dir), one user, one public app,
-# and headless Chromium signing in through the hosted pages (sign_in.mjs).
+# and headless Chromium signing in through the hosted pages (sign_in.mjs), then the same user
+# using the developer dashboard (dashboard.mjs).
 #
 #   tests/browser/run.sh [SCREENSHOT_DIR]
 set -euo pipefail
@@ -39,3 +40,4 @@ pid=$!
 for _ in $(seq 1 100); do grep -q "admin:" "$work/stdout" 2>/dev/null && break; sleep 0.1; done
 
 node "$here/sign_in.mjs" "$TESSERA_ISSUER" "$client_id" "$redirect" alice@example.com 'correct horse battery' $shots
+node "$here/dashboard.mjs" "$TESSERA_ISSUER" alice@example.com 'correct horse battery' $shots

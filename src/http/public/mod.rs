@@ -5,6 +5,7 @@ mod browser;
 mod client_request;
 mod consent;
 mod cors;
+mod dashboard;
 mod discovery;
 mod introspection;
 mod jwks;
@@ -47,6 +48,39 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/consent")
             .route(web::get().to(consent::show))
             .route(web::post().to(consent::submit)),
+    )
+    // The developer dashboard; `/apps/new` before `/apps/{client_id}`, which would match it.
+    .route("/dashboard", web::get().to(dashboard::apps::list))
+    .service(
+        web::resource("/dashboard/login")
+            .route(web::get().to(dashboard::login::show))
+            .route(web::post().to(dashboard::login::submit)),
+    )
+    .route(
+        "/dashboard/logout",
+        web::post().to(dashboard::login::logout),
+    )
+    .service(
+        web::resource("/dashboard/apps/new")
+            .route(web::get().to(dashboard::apps::new_form))
+            .route(web::post().to(dashboard::apps::create)),
+    )
+    .service(
+        web::resource("/dashboard/apps/{client_id}")
+            .route(web::get().to(dashboard::settings::show))
+            .route(web::post().to(dashboard::settings::save)),
+    )
+    .route(
+        "/dashboard/apps/{client_id}/keys",
+        web::post().to(dashboard::keys::create),
+    )
+    .route(
+        "/dashboard/apps/{client_id}/keys/rotate",
+        web::post().to(dashboard::keys::rotate),
+    )
+    .route(
+        "/dashboard/apps/{client_id}/keys/{key_id}/revoke",
+        web::post().to(dashboard::keys::revoke),
     )
     .route("/static/tessera.css", web::get().to(stylesheet))
     .service(
