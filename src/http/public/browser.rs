@@ -60,6 +60,37 @@ pub fn csrf_cookie(req: &HttpRequest, state: &AppState) -> (String, Option<Cooki
 }
 
 /// The browser's live session, if its cookie opens and its row is neither ended nor expired.
+/// Checks an email and password and starts a login session: `None` for every kind of failure,
+/// after the same work (DESIGN.md "Hosted pages").
+pub async fn sign_in_with_password(
+    state: &AppState,
+    email: &str,
+    password: secrecy::SecretString,
+) -> Result<Option<SessionRow>, identity::UserError> {
+    let now = state.clock.now();
+    let verified = identity::verify_credentials(
+        &state.dbs.accounts,
+        &state.pii,
+        &state.passwords,
+        email,
+        password,
+        now,
+    )
+    .await?;
+    let Some(user_id) = verified else {
+        return Ok(None);
+    };
+    let session = identity::start_session(
+        &state.dbs.ops,
+        &user_id,
+        vec!["pwd".into()],
+        now,
+        state.settings.tokens.session_ttl,
+    )
+    .await?;
+    Ok(Some(session))
+}
+
 pub async fn current_session(req: &HttpRequest, state: &AppState) -> Option<SessionRow> {
     let raw = req.cookie(&cookie_name(state, "tessera_session"))?;
     let claims = state.session_cookies.open(raw.value())?;

@@ -8,9 +8,10 @@ use askama::Template;
 use secrecy::SecretString;
 
 use super::authorize::expired;
-use super::browser::{csrf_cookie, error_page, page, see_other, session_cookie, texts};
+use super::browser::{
+    csrf_cookie, error_page, page, see_other, session_cookie, sign_in_with_password, texts,
+};
 use super::texts::Texts;
-use crate::identity;
 use crate::oauth::flow;
 use crate::state::AppState;
 
@@ -85,17 +86,8 @@ pub async fn submit(
         return expired(&req);
     };
     let password = SecretString::from(form.password);
-    let user = identity::verify_credentials(
-        &state.dbs.accounts,
-        &state.pii,
-        &state.passwords,
-        &form.email,
-        password,
-        now,
-    )
-    .await;
-    let user_id = match user {
-        Ok(Some(id)) => id,
+    let session = match sign_in_with_password(&state, &form.email, password).await {
+        Ok(Some(session)) => session,
         Ok(None) => {
             tracing::info!(request = %form.request, "login failed");
             // One message for every failure, after the same work (DESIGN.md "Hosted pages").
@@ -113,25 +105,7 @@ pub async fn submit(
             );
         }
     };
-    let session = match identity::start_session(
-        &state.dbs.ops,
-        &user_id,
-        vec!["pwd".into()],
-        now,
-        state.settings.tokens.session_ttl,
-    )
-    .await
-    {
-        Ok(session) => session,
-        Err(err) => {
-            tracing::error!(error = %err, "session creation failed");
-            return error_page(
-                &req,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong on our side.",
-            );
-        }
-    };
+    let user_id = &session.user_id;
     tracing::info!(user_id = %user_id, session = %session.id, "signed in");
     let cookies = session_cookie(&state, &session).into_iter().collect();
     see_other(

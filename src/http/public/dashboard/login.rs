@@ -7,7 +7,8 @@ use askama::Template;
 use secrecy::SecretString;
 
 use super::super::browser::{
-    clear_session_cookie, current_session, page, see_other, session_cookie, texts,
+    clear_session_cookie, current_session, page, see_other, session_cookie, sign_in_with_password,
+    texts,
 };
 use super::super::texts::{DashboardTexts, Texts};
 use super::access::{csrf_refusal, server_error, FormTokens, Purpose, LOGIN_PATH};
@@ -63,38 +64,16 @@ pub async fn submit(
     if let Some(res) = csrf_refusal(&req, &state, &Purpose::Login, &form.csrf_token) {
         return res;
     }
-    let now = state.clock.now();
     let password = SecretString::from(form.password);
-    let user = identity::verify_credentials(
-        &state.dbs.accounts,
-        &state.pii,
-        &state.passwords,
-        &form.email,
-        password,
-        now,
-    )
-    .await;
-    let user_id = match user {
-        Ok(Some(id)) => id,
+    let session = match sign_in_with_password(&state, &form.email, password).await {
+        Ok(Some(session)) => session,
         Ok(None) => {
             tracing::info!("dashboard sign-in failed");
-            // One message for every failure, after the same work (DESIGN.md "Hosted pages").
             return see_other(&format!("{LOGIN_PATH}?error=1"), Vec::new());
         }
         Err(err) => return server_error(&req, &err),
     };
-    let session = match identity::start_session(
-        &state.dbs.ops,
-        &user_id,
-        vec!["pwd".into()],
-        now,
-        state.settings.tokens.session_ttl,
-    )
-    .await
-    {
-        Ok(session) => session,
-        Err(err) => return server_error(&req, &err),
-    };
+    let user_id = &session.user_id;
     tracing::info!(user_id = %user_id, session = %session.id, "signed in to the dashboard");
     let cookies = session_cookie(&state, &session).into_iter().collect();
     see_other(HOME, cookies)
