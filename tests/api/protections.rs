@@ -401,3 +401,111 @@ async fn userinfo_applies_the_domain_protection_of_the_tokens_app() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["access-control-allow-origin"], SPA);
 }
+
+/// One back-channel call with extra headers: (status, JSON body or Null).
+async fn call(
+    app: &TestApp,
+    endpoint: &str,
+    (id, secret): (&str, &str),
+    access: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Value) {
+    let url = format!("{}{endpoint}", app.public_url);
+    let mut req = match endpoint {
+        "/userinfo" => app.client.get(url).bearer_auth(access),
+        "/token" => app
+            .client
+            .post(url)
+            .basic_auth(id, Some(secret))
+            .form(&[("grant_type", "client_credentials")]),
+        _ => app
+            .client
+            .post(url)
+            .basic_auth(id, Some(secret))
+            .form(&[("token", access)]),
+    };
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn every_back_channel_endpoint_applies_every_protection() {
+    let app = spawn_app_with(behind_proxy()).await;
+    app.create_user(EMAIL, PASSWORD).await;
+    let created = app
+        .create_app(NewApp {
+            name: "Reports".into(),
+            redirect_uris: vec![crate::common::WEB_REDIRECT.into()],
+            grant_types: vec!["authorization_code".into(), "client_credentials".into()],
+            ..Default::default()
+        })
+        .await;
+    let id = created.client_id;
+    let secret = created.client_secret.unwrap().expose_secret().to_owned();
+    let (_, code, verifier) = code_for(&app, &id, "").await;
+    let (status, tokens) = exchange(&app, (&id, &secret), &code, Some(&verifier)).await;
+    assert_eq!(status, 200, "{tokens}");
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+
+    type Adjust = fn(&mut NewApp);
+    type Headers = &'static [(&'static str, &'static str)];
+    let cases: [(&str, Adjust, Headers, Headers); 4] = [
+        (
+            "domain protection",
+            |s| s.allowed_origins = vec![SPA.into()],
+            &[("Origin", EVIL)],
+            &[("Origin", SPA)],
+        ),
+        (
+            "domain protection",
+            |s| s.allowed_origins = vec![SPA.into()],
+            &[],
+            &[("X-Origin", SPA)],
+        ),
+        (
+            "server-only protection",
+            |s| s.is_server_only = true,
+            &[("Origin", SPA)],
+            &[],
+        ),
+        (
+            "IP protection",
+            |s| s.allowed_ips = vec!["10.0.0.0/8".into()],
+            &[("X-Forwarded-For", "192.0.2.1")],
+            &[("X-Forwarded-For", "10.0.0.1")],
+        ),
+    ];
+    for (protection, adjust, refused, allowed) in cases {
+        change(&app, &id, |s| {
+            s.allowed_origins.clear();
+            s.allowed_ips.clear();
+            s.is_server_only = false;
+            adjust(s);
+        })
+        .await;
+        for endpoint in ["/token", "/introspect", "/revoke", "/userinfo"] {
+            let creds = (id.as_str(), secret.as_str());
+            let (status, body) = call(&app, endpoint, creds, &access, refused).await;
+            assert_eq!(status, 403, "{protection} {endpoint} {refused:?}: {body}");
+            refused_by(&body, protection);
+            // An allowed revocation of an unknown token is a 200 that changes nothing.
+            let token = if endpoint == "/revoke" {
+                "not-a-token"
+            } else {
+                access.as_str()
+            };
+            let (status, body) = call(&app, endpoint, creds, token, allowed).await;
+            assert_eq!(status, 200, "{protection} {endpoint} {allowed:?}: {body}");
+        }
+    }
+    // Every refused revocation revoked nothing: the access token is still active.
+    change(&app, &id, |s| s.allowed_ips.clear()).await;
+    assert_eq!(
+        app.introspect((&id, &secret), &access).await["active"],
+        true
+    );
+}
