@@ -238,12 +238,15 @@ impl AppRegistry {
     async fn reload(&self) -> Result<(), StoreError> {
         // Read the version first: a change made during the reload is picked up next time.
         let version = apps::find_version(&self.db).await?;
+        // Apps before secrets: an app registered between the two reads is simply not loaded yet
+        // (a lookup falls back to the database), never loaded without its first secret.
+        let rows = apps::find_all(&self.db).await?;
         let mut secrets: HashMap<String, Vec<SecretRow>> = HashMap::new();
         for s in apps::find_all_secrets(&self.db).await? {
             secrets.entry(s.app_id.clone()).or_default().push(s);
         }
         let mut loaded = HashMap::new();
-        for row in apps::find_all(&self.db).await? {
+        for row in rows {
             let app_secrets = secrets.remove(&row.id).unwrap_or_default();
             let app = RegisteredApp::from_rows(row, app_secrets)?;
             loaded.insert(app.client_id.clone(), Arc::new(app));
