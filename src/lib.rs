@@ -2,6 +2,7 @@
 //!
 //! `main.rs` is a thin CLI over this library; integration tests use it directly.
 
+pub mod access;
 pub mod apps;
 pub mod bootstrap;
 pub mod cli;

@@ -19,6 +19,10 @@ mod m20261122_000011_create_consents;
 mod m20261122_000012_create_client_assertions;
 mod m20261122_000013_alter_apps_protections;
 mod m20261122_100001_create_users;
+mod m20261122_163000_create_organizations;
+mod m20261122_163001_create_app_access;
+mod m20261122_163002_create_resources;
+mod m20261122_163003_create_role_grants;
 
 /// Migrations of the ops database: apps, keys, codes, tokens, sessions, audit.
 pub struct OpsMigrator;
@@ -40,6 +44,10 @@ impl MigratorTrait for OpsMigrator {
             Box::new(m20261122_000011_create_consents::Migration),
             Box::new(m20261122_000012_create_client_assertions::Migration),
             Box::new(m20261122_000013_alter_apps_protections::Migration),
+            Box::new(m20261122_163000_create_organizations::Migration),
+            Box::new(m20261122_163001_create_app_access::Migration),
+            Box::new(m20261122_163002_create_resources::Migration),
+            Box::new(m20261122_163003_create_role_grants::Migration),
         ]
     }
 

@@ -1,14 +1,18 @@
 //! Persistence: the two database handles (accounts, ops), sea-orm entities and repositories,
 //! migrations, and the optional Redis connection. Only this module imports sea-orm and redis.
 
+pub mod app_access;
 pub mod apps;
 pub mod authorization;
 pub mod client_assertions;
 mod entities;
+pub mod grants;
 pub mod issued_tokens;
 pub mod meta;
 pub mod migrate;
+pub mod organizations;
 pub mod redis;
+pub mod resources;
 pub mod revoked_tokens;
 pub mod sessions;
 pub mod signing_keys;

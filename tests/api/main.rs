@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod access;
 mod authorize;
 mod cli;
 mod client_assertion;

@@ -1,0 +1,403 @@
+//! Resources (APIs), their catalog of rights and the roles that bundle rights. Registering a
+//! resource, a right or a role grants nothing to anybody (default deny): only a role granted
+//! to a user or an app puts rights in their tokens.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::names::{description, is_constraint_value, resource_name};
+use super::{AccessError, ParameterName, ResourceIdentifier, RightName, RoleName};
+use crate::clock::Clock;
+use crate::store::resources::{self, ResourceRow, RightRow, RoleRightRow, RoleRow};
+use crate::store::{Db, StoreError};
+
+/// Parameter name -> the values allowed; a parameter not listed is unconstrained.
+pub type Constraints = BTreeMap<String, BTreeSet<String>>;
+
+/// A registered resource; `identifier` is the `aud` of its tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resource {
+    pub id: String,
+    pub identifier: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ResourceRow> for Resource {
+    fn from(row: ResourceRow) -> Self {
+        Self {
+            id: row.id,
+            identifier: row.identifier,
+            name: row.name,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// A right of a resource's catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Right {
+    pub id: String,
+    pub resource_id: String,
+    pub name: String,
+    pub description: String,
+    /// The parameters a role may constrain this right by.
+    pub parameters: BTreeSet<String>,
+}
+
+impl From<RightRow> for Right {
+    fn from(row: RightRow) -> Self {
+        Self {
+            id: row.id,
+            resource_id: row.resource_id,
+            name: row.name,
+            description: row.description,
+            parameters: row.parameters,
+        }
+    }
+}
+
+/// A role of a resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Role {
+    pub id: String,
+    pub resource_id: String,
+    pub name: String,
+    pub description: String,
+}
+
+impl From<RoleRow> for Role {
+    fn from(row: RoleRow) -> Self {
+        Self {
+            id: row.id,
+            resource_id: row.resource_id,
+            name: row.name,
+            description: row.description,
+        }
+    }
+}
+
+/// A right in a role, with the role's constraints on its parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleRight {
+    pub right_id: String,
+    pub right: String,
+    pub constraints: Constraints,
+}
+
+/// Registers a resource under its identifier (the `aud` of its tokens).
+pub async fn register_resource(
+    db: &Db,
+    clock: &Arc<dyn Clock>,
+    identifier: &str,
+    name: &str,
+) -> Result<Resource, AccessError> {
+    let identifier: ResourceIdentifier = identifier.parse()?;
+    let row = ResourceRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        identifier: identifier.into_string(),
+        name: resource_name(name)?,
+        created_at: clock.now(),
+    };
+    resources::insert_resource(db, &row)
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate(_) => AccessError::DuplicateResource(row.identifier.clone()),
+            other => other.into(),
+        })?;
+    Ok(row.into())
+}
+
+/// Every resource, by identifier.
+pub async fn list_resources(db: &Db) -> Result<Vec<Resource>, AccessError> {
+    Ok(resources::find_resources(db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+pub async fn find_resource(db: &Db, resource_id: &str) -> Result<Option<Resource>, AccessError> {
+    Ok(resources::find_resource(db, resource_id)
+        .await?
+        .map(Into::into))
+}
+
+/// Deletes a resource with its rights, roles and grants.
+pub async fn delete_resource(db: &Db, resource_id: &str) -> Result<(), AccessError> {
+    if !resources::delete_resource(db, resource_id).await? {
+        return Err(AccessError::UnknownResource(resource_id.to_owned()));
+    }
+    Ok(())
+}
+
+async fn existing_resource(db: &Db, resource_id: &str) -> Result<ResourceRow, AccessError> {
+    resources::find_resource(db, resource_id)
+        .await?
+        .ok_or_else(|| AccessError::UnknownResource(resource_id.to_owned()))
+}
+
+/// Adds a right to a resource's catalog, with the parameters roles may constrain it by.
+pub async fn add_right(
+    db: &Db,
+    resource_id: &str,
+    name: &str,
+    description_text: &str,
+    parameters: &[String],
+) -> Result<Right, AccessError> {
+    let name: RightName = name.parse()?;
+    let description = description(description_text)?;
+    let parameters = parameters
+        .iter()
+        .map(|p| p.parse::<ParameterName>().map(ParameterName::into_string))
+        .collect::<Result<BTreeSet<_>, _>>()?;
+    existing_resource(db, resource_id).await?;
+    let row = RightRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        resource_id: resource_id.to_owned(),
+        name: name.into_string(),
+        description,
+        parameters,
+    };
+    resources::insert_right(db, &row)
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate(_) => AccessError::DuplicateRight(row.name.clone()),
+            other => other.into(),
+        })?;
+    Ok(row.into())
+}
+
+/// A resource's rights, by name.
+pub async fn list_rights(db: &Db, resource_id: &str) -> Result<Vec<Right>, AccessError> {
+    existing_resource(db, resource_id).await?;
+    Ok(resources::find_rights(db, resource_id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// Deletes a right from the catalog, and from every role holding it.
+pub async fn delete_right(db: &Db, right_id: &str) -> Result<(), AccessError> {
+    if !resources::delete_right(db, right_id).await? {
+        return Err(AccessError::UnknownRight(right_id.to_owned()));
+    }
+    Ok(())
+}
+
+/// Creates a role for a resource; it holds no right until some are added.
+pub async fn create_role(
+    db: &Db,
+    resource_id: &str,
+    name: &str,
+    description_text: &str,
+) -> Result<Role, AccessError> {
+    let name: RoleName = name.parse()?;
+    let description = description(description_text)?;
+    existing_resource(db, resource_id).await?;
+    let row = RoleRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        resource_id: resource_id.to_owned(),
+        name: name.into_string(),
+        description,
+    };
+    resources::insert_role(db, &row)
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate(_) => AccessError::DuplicateRole(row.name.clone()),
+            other => other.into(),
+        })?;
+    Ok(row.into())
+}
+
+/// A resource's roles, by name.
+pub async fn list_roles(db: &Db, resource_id: &str) -> Result<Vec<Role>, AccessError> {
+    existing_resource(db, resource_id).await?;
+    Ok(resources::find_roles(db, resource_id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+pub async fn find_role(db: &Db, role_id: &str) -> Result<Option<Role>, AccessError> {
+    Ok(resources::find_role(db, role_id).await?.map(Into::into))
+}
+
+/// Deletes a role with its grants.
+pub async fn delete_role(db: &Db, role_id: &str) -> Result<(), AccessError> {
+    if !resources::delete_role(db, role_id).await? {
+        return Err(AccessError::UnknownRole(role_id.to_owned()));
+    }
+    Ok(())
+}
+
+/// Checks a role's constraints on a right: every parameter must be one the right declares,
+/// and allow 1 or more values of 1 to 200 characters.
+fn check_constraints(
+    right: &RightRow,
+    constraints: Constraints,
+) -> Result<Constraints, AccessError> {
+    for (parameter, values) in &constraints {
+        if !right.parameters.contains(parameter) {
+            let declared = if right.parameters.is_empty() {
+                "none".to_owned()
+            } else {
+                right
+                    .parameters
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(AccessError::UnknownParameter {
+                right: right.name.clone(),
+                parameter: parameter.clone(),
+                declared,
+            });
+        }
+        if values.is_empty() {
+            return Err(AccessError::EmptyConstraint(parameter.clone()));
+        }
+        if !values.iter().all(|v| is_constraint_value(v)) {
+            return Err(AccessError::InvalidConstraintValue(parameter.clone()));
+        }
+    }
+    Ok(constraints)
+}
+
+/// Adds a right to a role (both of the same resource), constrained by `constraints`
+/// (e.g. `{"region": {"eu"}}`; an empty map leaves the right unconstrained).
+pub async fn add_role_right(
+    db: &Db,
+    role_id: &str,
+    right_id: &str,
+    constraints: Constraints,
+) -> Result<RoleRight, AccessError> {
+    let role = resources::find_role(db, role_id)
+        .await?
+        .ok_or_else(|| AccessError::UnknownRole(role_id.to_owned()))?;
+    let right = resources::find_right(db, right_id)
+        .await?
+        .ok_or_else(|| AccessError::UnknownRight(right_id.to_owned()))?;
+    if right.resource_id != role.resource_id {
+        return Err(AccessError::ForeignRight {
+            right: right.name,
+            role: role.name,
+        });
+    }
+    let row = RoleRightRow {
+        role_id: role.id,
+        right_id: right.id.clone(),
+        constraints: check_constraints(&right, constraints)?,
+    };
+    resources::insert_role_right(db, &row)
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate(_) => AccessError::RightAlreadyInRole(right.name.clone()),
+            other => other.into(),
+        })?;
+    Ok(RoleRight {
+        right_id: right.id,
+        right: right.name,
+        constraints: row.constraints,
+    })
+}
+
+/// Takes a right out of a role.
+pub async fn remove_role_right(db: &Db, role_id: &str, right_id: &str) -> Result<(), AccessError> {
+    if resources::find_role(db, role_id).await?.is_none() {
+        return Err(AccessError::UnknownRole(role_id.to_owned()));
+    }
+    if !resources::delete_role_right(db, role_id, right_id).await? {
+        return Err(AccessError::RightNotInRole(right_id.to_owned()));
+    }
+    Ok(())
+}
+
+/// The rights in a role, by name.
+pub async fn list_role_rights(db: &Db, role_id: &str) -> Result<Vec<RoleRight>, AccessError> {
+    if resources::find_role(db, role_id).await?.is_none() {
+        return Err(AccessError::UnknownRole(role_id.to_owned()));
+    }
+    Ok(resources::find_role_rights(db, &[role_id.to_owned()])
+        .await?
+        .into_iter()
+        .map(|(link, right)| RoleRight {
+            right_id: right.id,
+            right: right.name,
+            constraints: link.constraints,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn right(parameters: &[&str]) -> RightRow {
+        RightRow {
+            id: "r1".into(),
+            resource_id: "res".into(),
+            name: "reports:read".into(),
+            description: String::new(),
+            parameters: parameters.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
+    fn constraints(pairs: &[(&str, &[&str])]) -> Constraints {
+        pairs
+            .iter()
+            .map(|(p, vs)| {
+                (
+                    (*p).to_owned(),
+                    vs.iter().map(|v| (*v).to_owned()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn constraints_must_use_declared_parameters() {
+        let r = right(&["region", "station_id"]);
+        let ok = constraints(&[("region", &["eu"]), ("station_id", &["7", "9"])]);
+        assert_eq!(check_constraints(&r, ok.clone()).unwrap(), ok);
+        assert!(check_constraints(&r, Constraints::new())
+            .unwrap()
+            .is_empty());
+        let err = check_constraints(&r, constraints(&[("country", &["cz"])])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the right `reports:read` cannot be constrained by `country`; its parameters are: region, station_id"
+        );
+        let err = check_constraints(&right(&[]), constraints(&[("region", &["eu"])])).unwrap_err();
+        assert!(
+            err.to_string().ends_with("its parameters are: none"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn constraint_values_are_non_empty_and_bounded() {
+        let r = right(&["region"]);
+        assert!(matches!(
+            check_constraints(&r, constraints(&[("region", &[])])),
+            Err(AccessError::EmptyConstraint(p)) if p == "region"
+        ));
+        assert!(matches!(
+            check_constraints(&r, constraints(&[("region", &[""])])),
+            Err(AccessError::InvalidConstraintValue(_))
+        ));
+        let long = "v".repeat(201);
+        assert!(matches!(
+            check_constraints(&r, constraints(&[("region", &[long.as_str()])])),
+            Err(AccessError::InvalidConstraintValue(_))
+        ));
+        let max = "v".repeat(200);
+        assert!(check_constraints(&r, constraints(&[("region", &[max.as_str()])])).is_ok());
+    }
+}
