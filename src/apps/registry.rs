@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 
 use super::{GrantType, IpAllowList};
 use crate::crypto::keyring::SigningAlg;
+use crate::store::app_access::{self, AppAccessRow};
 use crate::store::apps::{self, AppRow, SecretRow};
 use crate::store::{Db, StoreError};
 
@@ -64,10 +65,18 @@ pub struct RegisteredApp {
     pub refresh_token_ttl: Option<Duration>,
     pub is_first_party: bool,
     pub logo_uri: Option<String>,
+    /// The organization the app belongs to (DESIGN.md "Access model").
+    pub org_id: Option<String>,
+    /// The resource (`aud`) of tokens requested without a `resource` parameter (RFC 8707).
+    pub default_resource: Option<String>,
 }
 
 impl RegisteredApp {
-    fn from_rows(row: AppRow, secrets: Vec<SecretRow>) -> Result<Self, StoreError> {
+    fn from_rows(
+        row: AppRow,
+        secrets: Vec<SecretRow>,
+        access: AppAccessRow,
+    ) -> Result<Self, StoreError> {
         let corrupt = |what: String| StoreError::Corrupt(format!("app {}: {what}", row.id));
         let grant_types = row
             .grant_types
@@ -113,6 +122,8 @@ impl RegisteredApp {
             refresh_token_ttl: duration(row.refresh_token_ttl_secs),
             is_first_party: row.is_first_party,
             logo_uri: row.logo_uri,
+            org_id: access.org_id,
+            default_resource: access.default_resource,
             client_id: row.id,
             name: row.name,
             is_public: row.is_public,
@@ -160,6 +171,8 @@ impl RegisteredApp {
             refresh_token_ttl: None,
             is_first_party: false,
             logo_uri: None,
+            org_id: None,
+            default_resource: None,
         }
     }
 
@@ -215,6 +228,9 @@ impl Snapshot {
 pub struct AppRegistry {
     db: Db,
     current: ArcSwap<Snapshot>,
+    /// One reload at a time: two overlapping reloads could otherwise store the older snapshot
+    /// last (the background tick racing with a change made on this instance).
+    reloading: tokio::sync::Mutex<()>,
 }
 
 impl AppRegistry {
@@ -223,11 +239,13 @@ impl AppRegistry {
         Self {
             db,
             current: ArcSwap::from_pointee(Snapshot::default()),
+            reloading: tokio::sync::Mutex::new(()),
         }
     }
 
     /// Reloads when the stored version changed; returns whether it did.
     pub async fn refresh_if_changed(&self) -> Result<bool, StoreError> {
+        let _one_at_a_time = self.reloading.lock().await;
         if apps::find_version(&self.db).await? == self.current.load().version {
             return Ok(false);
         }
@@ -245,10 +263,16 @@ impl AppRegistry {
         for s in apps::find_all_secrets(&self.db).await? {
             secrets.entry(s.app_id.clone()).or_default().push(s);
         }
+        let mut access: HashMap<String, AppAccessRow> = app_access::find_all_app_access(&self.db)
+            .await?
+            .into_iter()
+            .map(|a| (a.app_id.clone(), a))
+            .collect();
         let mut loaded = HashMap::new();
         for row in rows {
             let app_secrets = secrets.remove(&row.id).unwrap_or_default();
-            let app = RegisteredApp::from_rows(row, app_secrets)?;
+            let app_access = access.remove(&row.id).unwrap_or_default();
+            let app = RegisteredApp::from_rows(row, app_secrets, app_access)?;
             loaded.insert(app.client_id.clone(), Arc::new(app));
         }
         self.current.store(Arc::new(Snapshot::new(version, loaded)));
@@ -269,7 +293,8 @@ impl AppRegistry {
             return Ok(None);
         };
         let secrets = apps::find_secrets(&self.db, client_id).await?;
-        let app = Arc::new(RegisteredApp::from_rows(row, secrets)?);
+        let access = app_access::find_app_access(&self.db, client_id).await?;
+        let app = Arc::new(RegisteredApp::from_rows(row, secrets, access)?);
         self.current.rcu(|snapshot| {
             let mut apps = snapshot.apps.clone();
             apps.insert(app.client_id.clone(), app.clone());
