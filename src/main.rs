@@ -110,7 +110,8 @@ enum ClientAction {
 enum KeyAction {
     /// Add a secret key (shown once), optionally expiring.
     Create {
-        #[arg(long)]
+        // App IDs are base64url: one may begin with `-`.
+        #[arg(long, allow_hyphen_values = true)]
         client_id: String,
         #[arg(long, default_value = "key")]
         label: String,
@@ -120,21 +121,24 @@ enum KeyAction {
     },
     /// Add a key and let the current ones expire after --old-valid-for.
     Rotate {
-        #[arg(long)]
+        // App IDs are base64url: one may begin with `-`.
+        #[arg(long, allow_hyphen_values = true)]
         client_id: String,
         #[arg(long, value_parser = humantime::parse_duration, default_value = "1d")]
         old_valid_for: std::time::Duration,
     },
     /// Revoke one key at once.
     Revoke {
-        #[arg(long)]
+        // App IDs are base64url: one may begin with `-`.
+        #[arg(long, allow_hyphen_values = true)]
         client_id: String,
         #[arg(long)]
         key_id: String,
     },
     /// List an app's keys (never the secrets).
     List {
-        #[arg(long)]
+        // App IDs are base64url: one may begin with `-`.
+        #[arg(long, allow_hyphen_values = true)]
         client_id: String,
     },
 }

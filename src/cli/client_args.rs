@@ -101,7 +101,8 @@ pub struct ClientCreate {
 /// `tessera client update`.
 #[derive(Args, Debug)]
 pub struct ClientUpdate {
-    #[arg(long)]
+    // App IDs are base64url: one may begin with `-`.
+    #[arg(long, allow_hyphen_values = true)]
     pub client_id: String,
     #[arg(long)]
     pub name: Option<String>,
@@ -169,4 +170,54 @@ pub fn clear(mut settings: NewApp, fields: &[Clearable]) -> NewApp {
         }
     }
     settings
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Update {
+        #[command(flatten)]
+        args: ClientUpdate,
+    }
+
+    #[test]
+    fn an_app_id_may_begin_with_a_hyphen() {
+        let parsed = Update::try_parse_from(["update", "--client-id", "-oX3_k", "--name", "N"])
+            .unwrap()
+            .args;
+        assert_eq!(parsed.client_id, "-oX3_k");
+        assert_eq!(parsed.name.as_deref(), Some("N"));
+    }
+
+    #[test]
+    fn given_flags_replace_settings_and_clear_empties_them() {
+        let parsed = Update::try_parse_from([
+            "update",
+            "--client-id",
+            "c",
+            "--allowed-ip",
+            "10.0.0.1",
+            "--server-only=false",
+            "--clear",
+            "allowed-origins",
+        ])
+        .unwrap()
+        .args;
+        let base = NewApp {
+            allowed_ips: vec!["192.0.2.1".into()],
+            allowed_origins: vec!["https://a.example.com".into()],
+            is_server_only: true,
+            scopes: vec!["openid".into()],
+            ..NewApp::default()
+        };
+        let changed = parsed.settings.apply(clear(base, &parsed.clear));
+        assert_eq!(changed.allowed_ips, vec!["10.0.0.1".to_owned()]);
+        assert!(changed.allowed_origins.is_empty());
+        assert!(!changed.is_server_only);
+        assert_eq!(changed.scopes, vec!["openid".to_owned()], "untouched");
+    }
 }
