@@ -23,6 +23,7 @@ mod m20261122_163000_create_organizations;
 mod m20261122_163001_create_app_access;
 mod m20261122_163002_create_resources;
 mod m20261122_163003_create_role_grants;
+mod m20261122_170000_alter_tokens_resource;
 
 /// Migrations of the ops database: apps, keys, codes, tokens, sessions, audit.
 pub struct OpsMigrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for OpsMigrator {
             Box::new(m20261122_163001_create_app_access::Migration),
             Box::new(m20261122_163002_create_resources::Migration),
             Box::new(m20261122_163003_create_role_grants::Migration),
+            Box::new(m20261122_170000_alter_tokens_resource::Migration),
         ]
     }
 

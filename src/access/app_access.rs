@@ -1,9 +1,12 @@
 //! An app's place in the access model: the organization it belongs to and the resource its
 //! tokens are for when a request names none.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::{AccessError, ResourceIdentifier};
+use crate::clock::Clock;
 use crate::store::app_access::{self, AppOrgChange};
 use crate::store::resources;
 use crate::store::Db;
@@ -20,10 +23,11 @@ pub struct AppAccess {
 /// Puts an app in an organization (`Some`), or takes it out of any (`None`).
 pub async fn assign_app_to_org(
     db: &Db,
+    clock: &Arc<dyn Clock>,
     client_id: &str,
     org_id: Option<&str>,
 ) -> Result<(), AccessError> {
-    match app_access::update_app_org(db, client_id, org_id).await? {
+    match app_access::update_app_org(db, client_id, org_id, clock.now()).await? {
         AppOrgChange::Done => Ok(()),
         AppOrgChange::NoApp => Err(AccessError::UnknownApp(client_id.to_owned())),
         AppOrgChange::NoOrg => Err(AccessError::UnknownOrg(
@@ -35,6 +39,7 @@ pub async fn assign_app_to_org(
 /// Sets (to a registered resource) or clears an app's default resource.
 pub async fn set_default_resource(
     db: &Db,
+    clock: &Arc<dyn Clock>,
     client_id: &str,
     identifier: Option<&str>,
 ) -> Result<(), AccessError> {
@@ -50,7 +55,7 @@ pub async fn set_default_resource(
         }
     }
     let identifier = identifier.as_ref().map(ResourceIdentifier::as_str);
-    if !app_access::update_app_default_resource(db, client_id, identifier).await? {
+    if !app_access::update_app_default_resource(db, client_id, identifier, clock.now()).await? {
         return Err(AccessError::UnknownApp(client_id.to_owned()));
     }
     Ok(())

@@ -25,8 +25,9 @@ pub use organizations::{
 };
 pub use resources::{
     add_right, add_role_right, create_role, delete_resource, delete_right, delete_role,
-    find_resource, find_role, list_resources, list_rights, list_role_rights, list_roles,
-    register_resource, remove_role_right, Constraints, Resource, Right, Role, RoleRight,
+    find_resource, find_role, is_registered_resource, list_resources, list_rights,
+    list_role_rights, list_roles, register_resource, remove_role_right, Constraints, Resource,
+    Right, Role, RoleRight,
 };
 pub use sharing::{
     app_permission, list_shares, list_user_shares, share_app, unshare_app, Permission, Share,

@@ -165,8 +165,13 @@ pub async fn rename_org(
 /// Deletes an organization, its memberships and its org-scoped grants. It is refused with
 /// [`AccessError::OrgOwnsApps`] while apps belong to it, unless `force`: then the apps are
 /// detached (they keep working, in no organization). Returns how many apps were detached.
-pub async fn delete_org(db: &Db, org_id: &str, force: bool) -> Result<u64, AccessError> {
-    match organizations::delete_org(db, org_id, force).await? {
+pub async fn delete_org(
+    db: &Db,
+    clock: &Arc<dyn Clock>,
+    org_id: &str,
+    force: bool,
+) -> Result<u64, AccessError> {
+    match organizations::delete_org(db, org_id, force, clock.now()).await? {
         OrgDelete::Deleted { detached } => Ok(detached),
         OrgDelete::NotFound => Err(AccessError::UnknownOrg(org_id.to_owned())),
         OrgDelete::OwnsApps(n) => Err(AccessError::OrgOwnsApps(n)),

@@ -126,6 +126,13 @@ pub async fn find_resource(db: &Db, resource_id: &str) -> Result<Option<Resource
         .map(Into::into))
 }
 
+/// Whether a resource with this identifier (an `aud`) is registered.
+pub async fn is_registered_resource(db: &Db, identifier: &str) -> Result<bool, AccessError> {
+    Ok(resources::find_resource_by_identifier(db, identifier)
+        .await?
+        .is_some())
+}
+
 /// Deletes a resource with its rights, roles and grants.
 pub async fn delete_resource(db: &Db, resource_id: &str) -> Result<(), AccessError> {
     if !resources::delete_resource(db, resource_id).await? {

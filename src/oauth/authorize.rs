@@ -47,6 +47,9 @@ pub struct AuthorizationRequest {
     /// The app is first-party: the user is not asked to consent (unless `prompt=consent`).
     #[serde(default)]
     pub skips_consent: bool,
+    /// The resource (RFC 8707) the tokens are for; checked against the registered resources.
+    #[serde(default)]
+    pub resource: Option<String>,
 }
 
 /// Why a request was refused.
@@ -176,6 +179,7 @@ pub fn validate(
         hinted_subject: None,
         ui_locales: params.get("ui_locales").cloned(),
         skips_consent: app.is_first_party,
+        resource: None,
     };
     let fail = |request: &AuthorizationRequest, error: &str, description: &str| {
         AuthorizeError::Redirect(AuthorizationResponse::error(
@@ -185,6 +189,12 @@ pub fn validate(
             description,
         ))
     };
+    if let Some(resource) = params.get("resource") {
+        match super::resource::parse_resource(resource) {
+            Ok(resource) => request.resource = Some(resource),
+            Err(err) => return Err(fail(&request, err.code(), &err.to_string())),
+        }
+    }
     if let Some(mode) = params.get("response_mode") {
         if mode != "query" && mode != "form_post" {
             return Err(fail(

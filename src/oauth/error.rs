@@ -18,6 +18,9 @@ pub enum OAuthError {
     UnsupportedGrantType(String),
     #[error("{0}")]
     InvalidScope(String),
+    /// RFC 8707 §2: the resource is unknown or not the one granted.
+    #[error("{0}")]
+    InvalidTarget(String),
     /// One of the app's protections refused the request (answered with 403).
     #[error("{0}")]
     AccessDenied(String),
@@ -36,6 +39,7 @@ impl OAuthError {
             Self::UnsupportedGrantType(_) => "unsupported_grant_type",
             Self::InvalidScope(_) => "invalid_scope",
             Self::AccessDenied(_) => "access_denied",
+            Self::InvalidTarget(_) => "invalid_target",
             Self::ServerError => "server_error",
         }
     }

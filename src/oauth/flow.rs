@@ -239,6 +239,7 @@ impl Flow<'_> {
             created_at: self.now,
             expires_at: self.now + ttl,
             used_at: None,
+            resource: request.resource.clone(),
         };
         authorization::insert_code(self.db, &row)
             .await

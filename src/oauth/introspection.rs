@@ -98,6 +98,10 @@ pub async fn introspect(
         "iat",
         "jti",
         "auth_time",
+        // The access claims (README "Access claims"), for resource servers that introspect.
+        "org",
+        "roles",
+        "rights",
     ] {
         if let Some(value) = claims.get(name) {
             out.insert(name.into(), value.clone());

@@ -9,6 +9,7 @@ pub mod flow;
 pub mod grants;
 pub mod housekeeping;
 pub mod introspection;
+pub mod resource;
 pub mod tokens;
 pub mod userinfo;
 

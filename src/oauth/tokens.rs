@@ -7,6 +7,7 @@ use josekit::jws::JwsHeader;
 use serde::Serialize;
 
 use super::OAuthError;
+use crate::access::TokenAccess;
 use crate::crypto::keyring::{KeyRing, SigningAlg};
 use crate::crypto::random;
 
@@ -24,6 +25,9 @@ pub struct AccessTokenClaims {
     pub scope: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
+    /// `org`, `roles` and `rights` at the token's resource (README "Access claims").
+    #[serde(flatten)]
+    pub access: Option<TokenAccess>,
 }
 
 impl AccessTokenClaims {
@@ -33,7 +37,7 @@ impl AccessTokenClaims {
         Self {
             iss: iss.to_owned(),
             sub: sub.to_owned(),
-            // Until resource servers are registered, Tessera itself is the audience.
+            // Tessera itself, unless the token is for a registered resource (RFC 8707).
             aud: iss.to_owned(),
             exp: iat.saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)),
             iat,
@@ -41,6 +45,7 @@ impl AccessTokenClaims {
             client_id: client_id.to_owned(),
             scope: None,
             auth_time: None,
+            access: None,
         }
     }
 }

@@ -90,6 +90,7 @@ pub async fn update_app_org(
     db: &Db,
     app_id: &str,
     org_id: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<AppOrgChange, StoreError> {
     let txn = db.begin().await?;
     if let Some(org_id) = org_id {
@@ -108,6 +109,8 @@ pub async fn update_app_org(
         default_resource: Set(None),
     };
     upsert(&txn, row, app_access::Column::OrgId).await?;
+    // The app registry carries the organization: it reloads on this.
+    super::apps::bump_version(&txn, now).await?;
     txn.commit().await?;
     Ok(AppOrgChange::Done)
 }
@@ -117,6 +120,7 @@ pub async fn update_app_default_resource(
     db: &Db,
     app_id: &str,
     resource: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let txn = db.begin().await?;
     if !has_app(&txn, app_id).await? {
@@ -129,8 +133,23 @@ pub async fn update_app_default_resource(
         default_resource: Set(resource.map(str::to_owned)),
     };
     upsert(&txn, row, app_access::Column::DefaultResource).await?;
+    super::apps::bump_version(&txn, now).await?;
     txn.commit().await?;
     Ok(true)
+}
+
+/// Every app's access settings (apps that never had any are absent).
+pub async fn find_all_app_access(db: &Db) -> Result<Vec<AppAccessRow>, StoreError> {
+    Ok(app_access::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| AppAccessRow {
+            app_id: m.app_id,
+            org_id: m.org_id,
+            default_resource: m.default_resource,
+        })
+        .collect())
 }
 
 /// The ids of the apps that belong to an organization.

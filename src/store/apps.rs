@@ -165,7 +165,10 @@ fn secret_model(s: &SecretRow) -> app_secret::ActiveModel {
 }
 
 /// Marks the apps as changed (inside the caller's transaction).
-async fn bump_version(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub(super) async fn bump_version(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     meta::Entity::insert(meta::ActiveModel {
         name: Set(APPS_VERSION.into()),
         value: Set(uuid::Uuid::new_v4().to_string()),

@@ -75,6 +75,8 @@ pub struct CodeRow {
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
+    /// The resource (RFC 8707) the code was granted for.
+    pub resource: Option<String>,
 }
 
 pub async fn insert_code(db: &Db, row: &CodeRow) -> Result<(), StoreError> {
@@ -92,6 +94,7 @@ pub async fn insert_code(db: &Db, row: &CodeRow) -> Result<(), StoreError> {
         created_at: Set(row.created_at),
         expires_at: Set(row.expires_at),
         used_at: Set(None),
+        resource: Set(row.resource.clone()),
     }
     .insert(db)
     .await?;
@@ -134,6 +137,7 @@ pub async fn find_code(db: &Db, code_hash: &str) -> Result<Option<CodeRow>, Stor
         created_at: m.created_at,
         expires_at: m.expires_at,
         used_at: m.used_at,
+        resource: m.resource,
     }))
 }
 

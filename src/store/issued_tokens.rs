@@ -42,6 +42,8 @@ pub struct RefreshRow {
     pub family_expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The resource (RFC 8707) of the access tokens this one gives.
+    pub resource: Option<String>,
 }
 
 pub async fn insert_refresh_token(db: &Db, row: &RefreshRow) -> Result<(), StoreError> {
@@ -58,6 +60,7 @@ pub async fn insert_refresh_token(db: &Db, row: &RefreshRow) -> Result<(), Store
         family_expires_at: Set(row.family_expires_at),
         used_at: Set(None),
         revoked_at: Set(None),
+        resource: Set(row.resource.clone()),
     }
     .insert(db)
     .await?;
@@ -88,6 +91,7 @@ pub async fn find_refresh_token(
         family_expires_at: m.family_expires_at,
         used_at: m.used_at,
         revoked_at: m.revoked_at,
+        resource: m.resource,
     }))
 }
 

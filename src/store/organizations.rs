@@ -139,7 +139,12 @@ pub async fn update_org_name(
 
 /// Deletes an organization with its members and org-scoped grants. While it owns apps it is
 /// kept, unless `force`: then its apps are detached (they keep working, in no organization).
-pub async fn delete_org(db: &Db, id: &str, force: bool) -> Result<OrgDelete, StoreError> {
+pub async fn delete_org(
+    db: &Db,
+    id: &str,
+    force: bool,
+    now: DateTime<Utc>,
+) -> Result<OrgDelete, StoreError> {
     let txn = db.begin().await?;
     if !lock_org(&txn, id).await? {
         txn.rollback().await?;
@@ -165,6 +170,10 @@ pub async fn delete_org(db: &Db, id: &str, force: bool) -> Result<OrgDelete, Sto
     organization::Entity::delete_by_id(id.to_owned())
         .exec(&txn)
         .await?;
+    if detached > 0 {
+        // The app registry carries each app's organization.
+        super::apps::bump_version(&txn, now).await?;
+    }
     txn.commit().await?;
     Ok(OrgDelete::Deleted { detached })
 }

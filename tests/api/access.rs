@@ -114,7 +114,7 @@ async fn an_org_admin_manages_a_members_app_and_users_get_only_what_is_shared() 
     let client_id = app_owned_by(&app, Some(&developer)).await;
     let unshared = app_owned_by(&app, Some(&developer)).await;
     for id in [&client_id, &unshared] {
-        access::assign_app_to_org(db, id, Some(&org.id))
+        access::assign_app_to_org(db, &app.state.clock, id, Some(&org.id))
             .await
             .unwrap();
     }
@@ -194,7 +194,7 @@ async fn a_guest_gets_at_most_read_even_with_a_modify_share() {
         .await
         .unwrap();
     let client_id = app_owned_by(&app, None).await;
-    access::assign_app_to_org(db, &client_id, Some(&org.id))
+    access::assign_app_to_org(db, &app.state.clock, &client_id, Some(&org.id))
         .await
         .unwrap();
     assert_eq!(permission(&app, &guest, &client_id).await, Permission::None);
@@ -223,11 +223,13 @@ async fn an_org_that_owns_apps_is_deleted_only_by_force() {
         .await
         .unwrap();
     let client_id = app_owned_by(&app, None).await;
-    access::assign_app_to_org(db, &client_id, Some(&org.id))
+    access::assign_app_to_org(db, &app.state.clock, &client_id, Some(&org.id))
         .await
         .unwrap();
 
-    let err = access::delete_org(db, &org.id, false).await.unwrap_err();
+    let err = access::delete_org(db, &app.state.clock, &org.id, false)
+        .await
+        .unwrap_err();
     assert!(matches!(err, AccessError::OrgOwnsApps(1)), "{err:?}");
     assert!(err.to_string().contains("still owns 1 app"), "{err}");
     assert!(access::find_org(db, &org.id).await.unwrap().is_some());
@@ -235,7 +237,12 @@ async fn an_org_that_owns_apps_is_deleted_only_by_force() {
     let kept = access::find_app_access(db, &client_id).await.unwrap();
     assert_eq!(kept.org_id.as_deref(), Some(org.id.as_str()));
 
-    assert_eq!(access::delete_org(db, &org.id, true).await.unwrap(), 1);
+    assert_eq!(
+        access::delete_org(db, &app.state.clock, &org.id, true)
+            .await
+            .unwrap(),
+        1
+    );
     assert!(access::find_org(db, &org.id).await.unwrap().is_none());
     assert!(access::list_user_orgs(db, &admin).await.unwrap().is_empty());
     let detached = access::find_app_access(db, &client_id).await.unwrap();
@@ -245,12 +252,17 @@ async fn an_org_that_owns_apps_is_deleted_only_by_force() {
         .unwrap()
         .is_some());
     assert!(matches!(
-        access::delete_org(db, &org.id, true).await,
+        access::delete_org(db, &app.state.clock, &org.id, true).await,
         Err(AccessError::UnknownOrg(_))
     ));
 
     let empty = access::create_org(db, clock, "Empty", None).await.unwrap();
-    assert_eq!(access::delete_org(db, &empty.id, false).await.unwrap(), 0);
+    assert_eq!(
+        access::delete_org(db, &app.state.clock, &empty.id, false)
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -515,7 +527,7 @@ async fn an_org_scoped_grant_applies_only_for_that_org() {
         .await
         .roles
         .is_empty());
-    access::assign_app_to_org(db, &client_id, Some(&acme.id))
+    access::assign_app_to_org(db, &app.state.clock, &client_id, Some(&acme.id))
         .await
         .unwrap();
     assert_eq!(
@@ -598,7 +610,7 @@ async fn deleting_a_resource_takes_its_rights_roles_and_grants() {
         .await
         .unwrap();
     let client_id = app_owned_by(&app, None).await;
-    access::set_default_resource(db, &client_id, Some(API))
+    access::set_default_resource(db, &app.state.clock, &client_id, Some(API))
         .await
         .unwrap();
     assert_eq!(

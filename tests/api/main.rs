@@ -23,5 +23,6 @@ mod keys;
 mod master_key;
 mod migrations;
 mod protections;
+mod resource_tokens;
 mod return_url;
 mod token;

@@ -7,7 +7,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::browser::{current_session, error_page, respond, see_other};
 use super::protect;
-use crate::oauth::authorize::{self, AuthorizeError};
+use crate::access;
+use crate::oauth::authorize::{self, AuthorizationResponse, AuthorizeError};
 use crate::oauth::flow::{self, Flow, Next};
 use crate::oauth::tokens::verify_id_token_hint;
 use crate::state::AppState;
@@ -73,6 +74,28 @@ async fn authorize(req: &HttpRequest, raw: &[u8], state: &AppState) -> HttpRespo
         }
         Err(AuthorizeError::Redirect(response)) => return respond(&response),
     };
+    // RFC 8707 §2: a resource nobody registered is `invalid_target`, told to the app.
+    if let Some(resource) = &request.resource {
+        match access::is_registered_resource(&state.dbs.ops, resource).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return respond(&AuthorizationResponse::error(
+                    &state.settings.issuer,
+                    &request,
+                    "invalid_target",
+                    "the resource is not registered",
+                ))
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "resource lookup failed");
+                return error_page(
+                    req,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side.",
+                );
+            }
+        }
+    }
     let session = current_session(req, state).await;
     next_step(
         req,

@@ -33,14 +33,15 @@ async fn handle(
         .get("grant_type")
         .ok_or_else(|| OAuthError::InvalidRequest("grant_type is missing".into()))?;
     match grant_type.as_str() {
-        "client_credentials" => grants::client_credentials(
-            &state.settings.issuer,
-            &state.keys,
-            &state.settings.tokens,
-            &client.app,
-            params.get("scope").map(String::as_str),
-            state.clock.now(),
-        ),
+        "client_credentials" => {
+            grants::client_credentials(
+                &context(state),
+                &client.app,
+                params.get("scope").map(String::as_str),
+                params.get("resource").map(String::as_str),
+            )
+            .await
+        }
         "authorization_code" => {
             grants::authorization_code(&context(state), &client.app, params).await
         }

@@ -10,7 +10,7 @@ use super::issue::{issue, Grant, GrantContext};
 use super::TokenResponse;
 use crate::apps::{GrantType, RegisteredApp};
 use crate::crypto::{ct_eq, sha256_hex};
-use crate::oauth::OAuthError;
+use crate::oauth::{resource, OAuthError};
 use crate::store::authorization;
 
 fn invalid(description: &str) -> OAuthError {
@@ -71,6 +71,13 @@ pub async fn authorization_code(
         (None, Some(_)) => return Err(invalid("the code was issued without a code_challenge")),
         (None, None) => {}
     }
+    let resource = resource::for_user_grant(
+        ctx.db,
+        app,
+        row.resource.as_deref(),
+        params.get("resource").map(String::as_str),
+    )
+    .await?;
     // One atomic statement decides the single use; the loser of a race is a replay.
     let is_first_use = authorization::consume_code(ctx.db, &code_hash, ctx.now)
         .await
@@ -91,6 +98,7 @@ pub async fn authorization_code(
             nonce: row.nonce.as_deref(),
             family_id: &code_hash,
             family_expires_at: None,
+            resource: resource.as_deref(),
         },
     )
     .await

@@ -5,12 +5,13 @@
 use chrono::{DateTime, Utc};
 
 use super::TokenResponse;
+use crate::access::Subject;
 use crate::apps::{GrantType, RegisteredApp};
 use crate::config::TokenSettings;
 use crate::crypto::keyring::KeyRing;
 use crate::crypto::{random, sha256_hex};
 use crate::oauth::tokens::{self, AccessTokenClaims, IdTokenClaims, ACR_PASSWORD};
-use crate::oauth::OAuthError;
+use crate::oauth::{resource, OAuthError};
 use crate::store::issued_tokens::{self, RefreshRow};
 use crate::store::Db;
 
@@ -38,6 +39,8 @@ pub struct Grant<'a> {
     pub family_id: &'a str,
     /// The family's absolute end (refresh tokens never outlive it).
     pub family_expires_at: Option<DateTime<Utc>>,
+    /// The resource (RFC 8707) of the access token: its `aud`, and where its rights apply.
+    pub resource: Option<&'a str>,
 }
 
 fn span(d: std::time::Duration) -> chrono::Duration {
@@ -56,6 +59,11 @@ pub async fn issue(
         AccessTokenClaims::new(ctx.issuer, grant.user_id, &app.client_id, ctx.now, ttl);
     claims.scope = (!grant.scopes.is_empty()).then(|| grant.scopes.join(" "));
     claims.auth_time = Some(grant.auth_time.timestamp());
+    if let Some(resource) = grant.resource {
+        let subject = Subject::User(grant.user_id.to_owned());
+        claims.aud = resource.to_owned();
+        claims.access = Some(resource::claims(ctx.db, subject, resource, app).await?);
+    }
     let access_token = tokens::access_token(ctx.ring, &claims)?;
     issued_tokens::insert_access_token(
         ctx.db,
@@ -114,6 +122,7 @@ pub async fn issue(
             family_expires_at,
             used_at: None,
             revoked_at: None,
+            resource: grant.resource.map(str::to_owned),
         };
         issued_tokens::insert_refresh_token(ctx.db, &row)
             .await

@@ -8,7 +8,7 @@ use super::issue::{issue, Grant, GrantContext};
 use super::TokenResponse;
 use crate::apps::{GrantType, RegisteredApp};
 use crate::crypto::sha256_hex;
-use crate::oauth::OAuthError;
+use crate::oauth::{resource, OAuthError};
 use crate::store::issued_tokens;
 
 fn invalid(description: &str) -> OAuthError {
@@ -56,6 +56,13 @@ pub async fn refresh_token(
         }
         None => row.scopes.clone(),
     };
+    let resource = resource::for_user_grant(
+        ctx.db,
+        app,
+        row.resource.as_deref(),
+        params.get("resource").map(String::as_str),
+    )
+    .await?;
     let is_first_use = issued_tokens::consume_refresh_token(ctx.db, &hash, ctx.now)
         .await
         .map_err(OAuthError::internal)?;
@@ -87,6 +94,7 @@ pub async fn refresh_token(
             nonce: None,
             family_id: &row.family_id,
             family_expires_at: Some(row.family_expires_at),
+            resource: resource.as_deref(),
         },
     )
     .await

@@ -90,11 +90,11 @@ async fn bad_organizations_members_and_shares_are_refused_and_nothing_is_written
     ));
 
     refused!(
-        access::assign_app_to_org(db, &client_id, Some("nope")),
+        access::assign_app_to_org(db, &app.state.clock, &client_id, Some("nope")),
         AccessError::UnknownOrg(_)
     );
     refused!(
-        access::assign_app_to_org(db, "no-such-app", Some(&org.id)),
+        access::assign_app_to_org(db, &app.state.clock, "no-such-app", Some(&org.id)),
         AccessError::UnknownApp(_)
     );
     assert_eq!(
@@ -125,11 +125,16 @@ async fn bad_organizations_members_and_shares_are_refused_and_nothing_is_written
         AccessError::UnknownApp(_)
     );
     refused!(
-        access::set_default_resource(db, &client_id, Some(API)),
+        access::set_default_resource(db, &app.state.clock, &client_id, Some(API)),
         AccessError::UnknownResource(_)
     );
     refused!(
-        access::set_default_resource(db, &client_id, Some("http://api.example.com")),
+        access::set_default_resource(
+            db,
+            &app.state.clock,
+            &client_id,
+            Some("http://api.example.com")
+        ),
         AccessError::InvalidResourceIdentifier(_)
     );
     assert_eq!(
