@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod http;
 pub mod identity;
 pub mod oauth;
+pub mod operators;
 pub mod state;
 pub mod store;
 pub mod telemetry;

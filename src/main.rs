@@ -47,6 +47,11 @@ enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Operators of the admin API and console.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
     /// Configuration.
     Config {
         #[command(subcommand)]
@@ -169,6 +174,35 @@ enum KeysAction {
 }
 
 #[derive(Subcommand)]
+enum AdminAction {
+    /// Make a user an operator, creating the user when the email is new (an existing user's
+    /// password must match); prints the user id and role.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// admin, user or guest.
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// Read the password from standard input (required).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Let an app call the admin API with tessera:admin tokens.
+    AddApp {
+        // App IDs are base64url: one may begin with `-`.
+        #[arg(long, allow_hyphen_values = true)]
+        client_id: String,
+        /// admin, user or guest.
+        #[arg(long)]
+        role: String,
+    },
+    /// List operators.
+    List,
+}
+
+#[derive(Subcommand)]
 enum ConfigAction {
     /// Validate the configuration and print it with secrets redacted.
     Check,
@@ -248,6 +282,26 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             ClientAction::Update(args) => cli::client_update(settings, *args).await,
             ClientAction::List => cli::client_list(settings).await,
             ClientAction::Key { action } => cli::client_key(settings, action.into()).await,
+        },
+        Command::Admin { action } => match action {
+            AdminAction::Create {
+                email,
+                name,
+                role,
+                password_stdin,
+            } => {
+                if !password_stdin {
+                    return Err(CliError::Input(
+                        "pass --password-stdin and write the password to standard input".into(),
+                    ));
+                }
+                let password = cli::read_password(std::io::stdin().lock())?;
+                cli::admin_create(settings, &email, name, &role, password).await
+            }
+            AdminAction::AddApp { client_id, role } => {
+                cli::admin_add_app(settings, &client_id, &role).await
+            }
+            AdminAction::List => cli::admin_list(settings).await,
         },
         Command::Keys { action } => match action {
             KeysAction::List => cli::keys_list(settings).await,

@@ -24,8 +24,10 @@ mod m20261122_163001_create_app_access;
 mod m20261122_163002_create_resources;
 mod m20261122_163003_create_role_grants;
 mod m20261122_170000_alter_tokens_resource;
+mod m20261122_180000_create_operators;
+mod m20261122_180001_create_setup_tokens;
 
-/// Migrations of the ops database: apps, keys, codes, tokens, sessions, audit.
+/// Migrations of the ops database: apps, keys, codes, tokens, sessions, operators, audit.
 pub struct OpsMigrator;
 
 #[async_trait::async_trait]
@@ -50,6 +52,8 @@ impl MigratorTrait for OpsMigrator {
             Box::new(m20261122_163002_create_resources::Migration),
             Box::new(m20261122_163003_create_role_grants::Migration),
             Box::new(m20261122_170000_alter_tokens_resource::Migration),
+            Box::new(m20261122_180000_create_operators::Migration),
+            Box::new(m20261122_180001_create_setup_tokens::Migration),
         ]
     }
 

@@ -30,5 +30,5 @@ pub use register::{
 };
 pub use registry::{AppRegistry, AuthMethod, RegisteredApp, SecretHash};
 pub use return_url::{is_allowed_return_url, RedirectPrefix};
-pub use scope::{Scope, ScopeError, SUPPORTED_SCOPES};
+pub use scope::{Scope, ScopeError, APP_ONLY_SCOPES, SUPPORTED_SCOPES};
 pub use settings::{NewApp, ValidApp};

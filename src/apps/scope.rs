@@ -3,8 +3,12 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// The scopes Tessera knows today.
+/// The scopes users consent to (advertised in discovery).
 pub const SUPPORTED_SCOPES: &[&str] = &["openid", "profile", "email", "offline_access"];
+
+/// Scopes an app may be registered with and ask for in the client credentials grant only:
+/// `tessera:admin` lets an app that is an operator call the admin API.
+pub const APP_ONLY_SCOPES: &[&str] = &["tessera:admin"];
 
 /// One known scope value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -14,7 +18,7 @@ pub struct Scope(String);
 pub enum ScopeError {
     #[error("`{0}` is not a valid scope token (RFC 6749 §3.3)")]
     Syntax(String),
-    #[error("unknown scope `{0}` (supported: openid, profile, email, offline_access)")]
+    #[error("unknown scope `{0}` (supported: openid, profile, email, offline_access, and tessera:admin for client credentials)")]
     Unknown(String),
 }
 
@@ -29,7 +33,7 @@ impl FromStr for Scope {
         if !is_token {
             return Err(ScopeError::Syntax(s.to_owned()));
         }
-        if !SUPPORTED_SCOPES.contains(&s) {
+        if !SUPPORTED_SCOPES.contains(&s) && !APP_ONLY_SCOPES.contains(&s) {
             return Err(ScopeError::Unknown(s.to_owned()));
         }
         Ok(Self(s.to_owned()))

@@ -29,7 +29,7 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
 }
 
 /// Opens storage for an operator command (no key-ring schedule, no Redis).
-async fn open(settings: Settings) -> Result<AppState, CliError> {
+pub(super) async fn open(settings: Settings) -> Result<AppState, CliError> {
     Ok(bootstrap::open(settings, clock(), Mode::Cli).await?)
 }
 
@@ -39,6 +39,8 @@ pub async fn serve(settings: Settings) -> Result<(), CliError> {
     let running = crate::http::server::start(state)?;
     let issuer = running.state.settings.issuer.clone();
     tracing::info!(public = %running.public_addr, admin = %running.admin_addr, %issuer, "listening");
+    // Before the addresses: whoever reads them may close standard output after the last one.
+    super::print_setup_link(&running.state, running.admin_addr).await?;
     println!("Tessera is listening");
     println!("  public (issuer {issuer}): http://{}", running.public_addr);
     println!("  admin:                    http://{}", running.admin_addr);

@@ -3,9 +3,11 @@
 
 mod client_args;
 mod commands;
+mod operators;
 
 pub use client_args::{clear, AppSettingsArgs, Clearable, ClientCreate, ClientUpdate};
 pub use commands::*;
+pub use operators::{admin_add_app, admin_create, admin_list, print_setup_link};
 
 use crate::apps::AppError;
 use crate::bootstrap::StartError;

@@ -5,6 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use serde_json::json;
 
+use crate::access::AccessError;
+use crate::identity::UserError;
 use crate::oauth::OAuthError;
 
 /// RFC 6749 §5.2: a JSON error from the token endpoint; `invalid_client` is 401 with
@@ -24,4 +26,62 @@ pub fn token_error(err: &OAuthError) -> HttpResponse {
     }
     tracing::info!(error = err.code(), description = %err, "token request refused");
     res.json(json!({ "error": err.code(), "error_description": err.to_string() }))
+}
+
+/// An admin API error: `{"error", "error_description"}`, never cached.
+pub fn admin_error(status: StatusCode, code: &str, description: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .json(json!({ "error": code, "error_description": description }))
+}
+
+/// A failure on our side: logged with its cause, shown without it.
+pub fn admin_server_error(cause: &dyn std::fmt::Display) -> HttpResponse {
+    tracing::error!(error = %cause, "admin request failed");
+    admin_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        "the server could not complete the request",
+    )
+}
+
+/// Access-model errors: 404 for what does not exist, 409 for conflicts with what does, 400 for
+/// bad input.
+pub fn access_error(err: &AccessError) -> HttpResponse {
+    use AccessError as E;
+    let (status, code) = match err {
+        E::Store(_) => return admin_server_error(err),
+        E::UnknownOrg(_)
+        | E::UnknownApp(_)
+        | E::UnknownResource(_)
+        | E::UnknownRight(_)
+        | E::UnknownRole(_)
+        | E::UnknownGrant(_)
+        | E::NotMember { .. }
+        | E::NotShared { .. }
+        | E::RightNotInRole(_) => (StatusCode::NOT_FOUND, "not_found"),
+        E::DuplicateOrgName(_)
+        | E::DuplicateResource(_)
+        | E::DuplicateRight(_)
+        | E::DuplicateRole(_)
+        | E::RightAlreadyInRole(_)
+        | E::DuplicateGrant
+        | E::AlreadyMember(_)
+        | E::OrgOwnsApps(_)
+        | E::LastAdmin => (StatusCode::CONFLICT, "conflict"),
+        _ => (StatusCode::BAD_REQUEST, "invalid_request"),
+    };
+    admin_error(status, code, &err.to_string())
+}
+
+/// User-directory errors as the admin API shows them.
+pub fn user_error(err: &UserError) -> HttpResponse {
+    match err {
+        UserError::Store(_) | UserError::Sealed(_) => admin_server_error(err),
+        UserError::Password(crate::identity::PasswordError::Hash(_)) => admin_server_error(err),
+        UserError::DuplicateEmail => {
+            admin_error(StatusCode::CONFLICT, "conflict", &err.to_string())
+        }
+        _ => admin_error(StatusCode::BAD_REQUEST, "invalid_request", &err.to_string()),
+    }
 }

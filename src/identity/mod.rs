@@ -1,11 +1,15 @@
 //! Users, passwords (scrypt), personal-data protection.
 
+mod directory;
 mod email;
 mod login;
 mod password;
 mod pii;
 mod users;
 
+pub use directory::{
+    find_user_id_by_email, find_users_page, UserPage, UserRecord, UserSearch, MAX_PER_PAGE,
+};
 pub use email::{Email, EmailError};
 pub use login::{
     end_session, find_live_session, find_profile, start_session, verify_credentials, Profile,

@@ -36,6 +36,10 @@ pub enum UserError {
     InvalidName,
     #[error(transparent)]
     Password(#[from] PasswordError),
+    #[error("search by an email address or the beginning of a user id")]
+    InvalidSearch,
+    #[error("page must be 1 or more and per_page 1 to 200")]
+    InvalidPage,
     #[error("personal data of user {0} cannot be decrypted (wrong master key?)")]
     Sealed(String),
     #[error(transparent)]

@@ -10,11 +10,13 @@ pub mod grants;
 pub mod issued_tokens;
 pub mod meta;
 pub mod migrate;
+pub mod operators;
 pub mod organizations;
 pub mod redis;
 pub mod resources;
 pub mod revoked_tokens;
 pub mod sessions;
+pub mod setup_tokens;
 pub mod signing_keys;
 pub mod users;
 

@@ -110,3 +110,50 @@ pub async fn find_all(db: &Db) -> Result<Vec<UserRow>, StoreError> {
         })
         .collect())
 }
+
+/// Which users a page lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserFilter {
+    All,
+    /// The user with this email (blind index).
+    EmailIndex(String),
+    /// Users whose id starts with this (only `[0-9a-f-]`, so no LIKE wildcard can slip in).
+    IdPrefix(String),
+}
+
+/// One page of users, oldest first, and how many match in all.
+pub async fn find_page(
+    db: &Db,
+    filter: &UserFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<UserRow>, u64), StoreError> {
+    let mut query = user::Entity::find();
+    match filter {
+        UserFilter::All => {}
+        UserFilter::EmailIndex(index) => query = query.filter(user::Column::EmailIndex.eq(index)),
+        UserFilter::IdPrefix(prefix) => {
+            let safe: String = prefix
+                .chars()
+                .filter(|c| c.is_ascii_hexdigit() || *c == '-')
+                .collect();
+            query = query.filter(user::Column::Id.starts_with(safe));
+        }
+    }
+    let total = sea_orm::PaginatorTrait::count(query.clone(), db).await?;
+    let rows = sea_orm::QuerySelect::limit(
+        sea_orm::QuerySelect::offset(
+            query
+                .order_by_asc(user::Column::CreatedAt)
+                .order_by_asc(user::Column::Id),
+            offset,
+        ),
+        limit,
+    )
+    .all(db)
+    .await?
+    .into_iter()
+    .map(from_model)
+    .collect();
+    Ok((rows, total))
+}

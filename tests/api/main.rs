@@ -6,6 +6,8 @@
 mod common;
 
 mod access;
+mod admin_api;
+mod admin_setup;
 mod authorize;
 mod cli;
 mod client_assertion;

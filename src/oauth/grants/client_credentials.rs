@@ -5,7 +5,7 @@
 use super::issue::GrantContext;
 use super::TokenResponse;
 use crate::access::Subject;
-use crate::apps::{GrantType, RegisteredApp, SUPPORTED_SCOPES};
+use crate::apps::{GrantType, RegisteredApp, APP_ONLY_SCOPES, SUPPORTED_SCOPES};
 use crate::oauth::tokens::{self, AccessTokenClaims};
 use crate::oauth::{resource, OAuthError};
 
@@ -22,21 +22,13 @@ pub async fn client_credentials(
             "this client may not use client_credentials".into(),
         ));
     }
-    // RFC 6749 §3.3. Every scope Tessera knows today needs a user; resource scopes come with
-    // registered resources.
-    if let Some(value) = scope.and_then(|s| s.split_whitespace().next()) {
-        let reason = if SUPPORTED_SCOPES.contains(&value) {
-            format!("`{value}` needs a user; client_credentials has none")
-        } else {
-            format!("unknown scope `{value}`")
-        };
-        return Err(OAuthError::InvalidScope(reason));
-    }
+    let granted = app_scopes(app, scope)?;
     let ttl = app
         .access_token_ttl
         .unwrap_or(ctx.settings.access_token_ttl);
     let mut claims =
         AccessTokenClaims::new(ctx.issuer, &app.client_id, &app.client_id, ctx.now, ttl);
+    claims.scope = granted.clone();
     // Only when a resource is involved does the request touch the database (RFC 8707).
     if let Some(resource) = resource::for_app(ctx.db, app, requested_resource).await? {
         let subject = Subject::App(app.client_id.clone());
@@ -47,8 +39,34 @@ pub async fn client_credentials(
         access_token: tokens::access_token(ctx.ring, &claims)?,
         token_type: "Bearer",
         expires_in: ttl.as_secs(),
-        scope: None,
+        scope: granted,
         refresh_token: None,
         id_token: None,
     })
+}
+
+/// RFC 6749 §3.3: the requested scopes, each one an app-only scope the app is registered with.
+/// The user scopes need a user, which this grant has not. `None` when none was asked for.
+fn app_scopes(app: &RegisteredApp, scope: Option<&str>) -> Result<Option<String>, OAuthError> {
+    let mut granted: Vec<&str> = Vec::new();
+    for value in scope.into_iter().flat_map(str::split_whitespace) {
+        if granted.contains(&value) {
+            continue;
+        }
+        if SUPPORTED_SCOPES.contains(&value) {
+            return Err(OAuthError::InvalidScope(format!(
+                "`{value}` needs a user; client_credentials has none"
+            )));
+        }
+        if !APP_ONLY_SCOPES.contains(&value) {
+            return Err(OAuthError::InvalidScope(format!("unknown scope `{value}`")));
+        }
+        if !app.scopes.contains(value) {
+            return Err(OAuthError::InvalidScope(format!(
+                "this client may not ask for `{value}`"
+            )));
+        }
+        granted.push(value);
+    }
+    Ok((!granted.is_empty()).then(|| granted.join(" ")))
 }

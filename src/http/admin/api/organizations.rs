@@ -1,0 +1,157 @@
+//! `/api/organizations`: list, create, show and delete organizations.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+
+use super::ErrorBody;
+use crate::access::{self, AccessError, Organization};
+use crate::http::error::{access_error, admin_error};
+use crate::state::AppState;
+
+/// An organization.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct OrganizationBody {
+    id: String,
+    name: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Organization> for OrganizationBody {
+    fn from(o: Organization) -> Self {
+        Self {
+            id: o.id,
+            name: o.name,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
+    }
+}
+
+/// Every organization.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct OrganizationListBody {
+    organizations: Vec<OrganizationBody>,
+}
+
+/// A new organization.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct NewOrganizationBody {
+    /// 1 to 200 characters, unique.
+    name: String,
+    /// A user id that becomes the organization's first admin member.
+    #[serde(default)]
+    first_admin: Option<String>,
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteQuery {
+    /// Detach the organization's apps instead of refusing while it owns some.
+    force: Option<bool>,
+}
+
+/// What deleting did.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct DeletedBody {
+    deleted: String,
+    /// How many apps were detached from it.
+    detached_apps: u64,
+}
+
+#[utoipa::path(
+    get, path = "/api/organizations", tag = "organizations",
+    responses(
+        (status = 200, description = "Every organization, by name", body = OrganizationListBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("console_session" = []))
+)]
+pub async fn list(state: web::Data<AppState>) -> HttpResponse {
+    match access::list_orgs(&state.dbs.ops).await {
+        Ok(orgs) => HttpResponse::Ok().json(OrganizationListBody {
+            organizations: orgs.into_iter().map(Into::into).collect(),
+        }),
+        Err(err) => access_error(&err),
+    }
+}
+
+#[utoipa::path(
+    post, path = "/api/organizations", tag = "organizations",
+    request_body = NewOrganizationBody,
+    responses(
+        (status = 201, description = "Created", body = OrganizationBody),
+        (status = 400, description = "Bad name or user id", body = ErrorBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
+        (status = 403, description = "Needs the user operator role", body = ErrorBody),
+        (status = 409, description = "The name is taken", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("console_session" = []))
+)]
+pub async fn create(
+    body: web::Json<NewOrganizationBody>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let created = access::create_org(
+        &state.dbs.ops,
+        &state.clock,
+        &body.name,
+        body.first_admin.as_deref(),
+    )
+    .await;
+    match created {
+        Ok(org) => HttpResponse::Created().json(OrganizationBody::from(org)),
+        Err(err) => access_error(&err),
+    }
+}
+
+#[utoipa::path(
+    get, path = "/api/organizations/{id}", tag = "organizations",
+    params(("id" = String, Path, description = "The organization's id")),
+    responses(
+        (status = 200, description = "The organization", body = OrganizationBody),
+        (status = 404, description = "No such organization", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("console_session" = []))
+)]
+pub async fn show(id: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {
+    match access::find_org(&state.dbs.ops, &id).await {
+        Ok(Some(org)) => HttpResponse::Ok().json(OrganizationBody::from(org)),
+        Ok(None) => access_error(&AccessError::UnknownOrg(id.into_inner())),
+        Err(err) => access_error(&err),
+    }
+}
+
+#[utoipa::path(
+    delete, path = "/api/organizations/{id}", tag = "organizations",
+    params(("id" = String, Path, description = "The organization's id"), DeleteQuery),
+    responses(
+        (status = 200, description = "Deleted", body = DeletedBody),
+        (status = 403, description = "Needs the admin operator role", body = ErrorBody),
+        (status = 404, description = "No such organization", body = ErrorBody),
+        (status = 409, description = "It still owns apps (use force)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("console_session" = []))
+)]
+pub async fn delete(
+    id: web::Path<String>,
+    query: web::Query<DeleteQuery>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let force = query.force.unwrap_or(false);
+    match access::delete_org(&state.dbs.ops, &state.clock, &id, force).await {
+        Ok(detached) => HttpResponse::Ok().json(DeletedBody {
+            deleted: id.into_inner(),
+            detached_apps: detached,
+        }),
+        Err(err) => access_error(&err),
+    }
+}
+
+/// A JSON body that does not parse: 400 in our error shape.
+pub fn json_error(err: actix_web::error::JsonPayloadError) -> actix_web::Error {
+    let res = admin_error(StatusCode::BAD_REQUEST, "invalid_request", &err.to_string());
+    actix_web::error::InternalError::from_response(err, res).into()
+}

@@ -1,0 +1,108 @@
+//! The admin listener's rule table: every route it serves, with who may call it. The router is
+//! built from this table only, so a route cannot exist without a rule, and a request that matches
+//! no rule is never served (DESIGN.md "Listeners": denied unless a rule permits it).
+
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
+use actix_web::web;
+
+use super::{api, auth, console, health, setup};
+use crate::operators::OperatorRole;
+
+/// An HTTP method a rule may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Post,
+    Delete,
+}
+
+impl Verb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Delete => "DELETE",
+        }
+    }
+
+    fn method(self) -> Method {
+        match self {
+            Self::Get => Method::GET,
+            Self::Post => Method::POST,
+            Self::Delete => Method::DELETE,
+        }
+    }
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone who reaches the listener: health checks, and the pages that sign an operator in.
+    Open,
+    /// An operator with at least this role; without credentials 401 JSON.
+    Api(OperatorRole),
+    /// A console page for an operator with at least this role; without a session, to `/login`.
+    Page(OperatorRole),
+}
+
+/// One admin route.
+pub struct Rule {
+    pub verb: Verb,
+    pub path: &'static str,
+    pub access: Access,
+    handler: fn(actix_web::Route) -> actix_web::Route,
+}
+
+use Access::{Api, Open, Page};
+use OperatorRole::{Admin, Guest, User};
+use Verb::{Delete, Get, Post};
+
+/// Every route of the admin listener.
+#[rustfmt::skip]
+pub static RULES: &[Rule] = &[
+    Rule { verb: Get, path: "/health/live", access: Open, handler: |r| r.to(health::live) },
+    Rule { verb: Get, path: "/health/ready", access: Open, handler: |r| r.to(health::ready) },
+    Rule { verb: Get, path: "/static/tessera.css", access: Open, handler: |r| r.to(console::stylesheet) },
+    Rule { verb: Get, path: "/setup", access: Open, handler: |r| r.to(setup::show) },
+    Rule { verb: Post, path: "/setup", access: Open, handler: |r| r.to(setup::submit) },
+    Rule { verb: Get, path: "/login", access: Open, handler: |r| r.to(console::login_form) },
+    Rule { verb: Post, path: "/login", access: Open, handler: |r| r.to(console::login) },
+    Rule { verb: Post, path: "/logout", access: Open, handler: |r| r.to(console::logout) },
+    Rule { verb: Get, path: "/", access: Page(Guest), handler: |r| r.to(console::home) },
+    Rule { verb: Get, path: "/openapi.json", access: Api(Guest), handler: |r| r.to(api::openapi::document) },
+    Rule { verb: Get, path: "/api/users", access: Api(Guest), handler: |r| r.to(api::users::list) },
+    Rule { verb: Get, path: "/api/organizations", access: Api(Guest), handler: |r| r.to(api::organizations::list) },
+    Rule { verb: Post, path: "/api/organizations", access: Api(User), handler: |r| r.to(api::organizations::create) },
+    Rule { verb: Get, path: "/api/organizations/{id}", access: Api(Guest), handler: |r| r.to(api::organizations::show) },
+    Rule { verb: Delete, path: "/api/organizations/{id}", access: Api(Admin), handler: |r| r.to(api::organizations::delete) },
+    Rule { verb: Get, path: "/api/keys", access: Api(Guest), handler: |r| r.to(api::keys::list) },
+    Rule { verb: Post, path: "/api/keys/rotate", access: Api(Admin), handler: |r| r.to(api::keys::rotate) },
+];
+
+/// Registers every rule's route, each behind its access check; one resource per path.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let mut paths: Vec<&'static str> = Vec::new();
+    for rule in RULES {
+        if !paths.contains(&rule.path) {
+            paths.push(rule.path);
+        }
+    }
+    for path in paths {
+        let mut resource = web::resource(path);
+        for rule in RULES.iter().filter(|r| r.path == path) {
+            let route = (rule.handler)(web::route().method(rule.verb.method()));
+            let route = match rule.access {
+                Open => route,
+                Api(role) => route.wrap(from_fn(move |req, next| {
+                    auth::require(role, auth::Missing::Unauthorized, req, next)
+                })),
+                Page(role) => route.wrap(from_fn(move |req, next| {
+                    auth::require(role, auth::Missing::SignIn, req, next)
+                })),
+            };
+            resource = resource.route(route);
+        }
+        cfg.service(resource);
+    }
+}

@@ -1,0 +1,295 @@
+//! The first operator: `tessera admin create` (bad input exits 2 and writes nothing), the
+//! one-time setup link, and the console session on the admin listener.
+
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use secrecy::ExposeSecret;
+use serde_json::Value;
+use tessera::access::Subject;
+use tessera::clock::SystemClock;
+use tessera::operators::{self, OperatorRole};
+use tessera::store::users;
+
+use crate::common::{hidden, spawn_app, stderr, stdout, TestApp, TestEnv};
+
+const PASSWORD: &str = "correct horse battery";
+
+#[tokio::test]
+async fn admin_create_makes_an_operator_and_refuses_bad_input_writing_nothing() {
+    let env = TestEnv::new().await;
+    for (args, stdin) in [
+        (
+            vec!["admin", "create", "--email", "a@example.com"],
+            Some(PASSWORD),
+        ),
+        (
+            vec![
+                "admin",
+                "create",
+                "--email",
+                "not-an-email",
+                "--password-stdin",
+            ],
+            Some(PASSWORD),
+        ),
+        (
+            vec![
+                "admin",
+                "create",
+                "--email",
+                "a@example.com",
+                "--role",
+                "root",
+                "--password-stdin",
+            ],
+            Some(PASSWORD),
+        ),
+        (
+            vec![
+                "admin",
+                "create",
+                "--email",
+                "a@example.com",
+                "--password-stdin",
+            ],
+            Some("short"),
+        ),
+    ] {
+        let out = env.cli(&args, stdin);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    let state = env
+        .open(env.settings(), Arc::new(SystemClock))
+        .await
+        .unwrap();
+    assert!(users::find_all(&state.dbs.accounts)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(!operators::has_operators(&state.dbs.ops).await.unwrap());
+
+    let out = env.cli(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "a@example.com",
+            "--name",
+            "Ann",
+            "--password-stdin",
+        ],
+        Some(PASSWORD),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let created: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(created["role"], "admin");
+    assert_eq!(created["created_user"], true);
+    let user_id = created["user_id"].as_str().unwrap().to_owned();
+    let found = operators::find_operator(&state.dbs.ops, &Subject::User(user_id.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.role, OperatorRole::Admin);
+
+    // An existing user: the password must match; then the role changes.
+    let out = env.cli(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "a@example.com",
+            "--role",
+            "guest",
+            "--password-stdin",
+        ],
+        Some("wrong password here"),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = env.cli(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "a@example.com",
+            "--role",
+            "guest",
+            "--password-stdin",
+        ],
+        Some(PASSWORD),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: Value = serde_json::from_str(&stdout(&env.cli(&["admin", "list"], None))).unwrap();
+    assert_eq!(listed[0]["id"], user_id.as_str());
+    assert_eq!(listed[0]["role"], "guest");
+}
+
+async fn setup_form(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client
+        .get(format!("{}/setup?token={token}", app.admin_url))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Posts the setup form with the CSRF cookie the page set.
+async fn post_setup(app: &TestApp, token: &str, email: &str, password: &str) -> reqwest::Response {
+    let page = setup_form(app, token).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let cookie = page.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = page.text().await.unwrap();
+    app.client
+        .post(format!("{}/setup", app.admin_url))
+        .header("cookie", cookie)
+        .form(&[
+            ("csrf_token", hidden(&html, "csrf_token").as_str()),
+            ("token", token),
+            ("email", email),
+            ("name", "First Admin"),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_setup_link_creates_the_first_admin_once() {
+    let app = spawn_app().await;
+    let ops = &app.state.dbs.ops;
+    assert_eq!(
+        setup_form(&app, "made-up").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let token = operators::issue_setup_token(ops, &app.state.clock)
+        .await
+        .unwrap()
+        .unwrap();
+    let token = token.expose_secret().to_owned();
+
+    // A bad password shows the form again and does not use the link up.
+    let res = post_setup(&app, &token, "root@example.com", "short").await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(!operators::has_operators(ops).await.unwrap());
+
+    let res = post_setup(&app, &token, "root@example.com", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/login");
+    assert!(operators::has_operators(ops).await.unwrap());
+
+    // Single use, and no new link once an operator exists.
+    assert_eq!(
+        setup_form(&app, &token).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert!(operators::issue_setup_token(ops, &app.state.clock)
+        .await
+        .unwrap()
+        .is_none());
+    let res = app
+        .client
+        .post(format!("{}/setup", app.admin_url))
+        .form(&[
+            ("csrf_token", "x"),
+            ("token", token.as_str()),
+            ("email", "b@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // The new admin signs in on the console and uses the API with the session.
+    let browser = app.browser();
+    let page = browser
+        .get(format!("{}/login", app.admin_url))
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    let res = browser
+        .post(format!("{}/login", app.admin_url))
+        .form(&[
+            ("csrf_token", hidden(&html, "csrf_token").as_str()),
+            ("email", "root@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/");
+    let set = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    assert!(
+        set.iter().any(|c| c.starts_with("tessera_admin_session=")),
+        "{set:?}"
+    );
+    let res = browser
+        .get(format!("{}/api/users", app.admin_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["users"][0]["email"], "root@example.com");
+    // A session's changes need the CSRF header.
+    let res = browser
+        .post(format!("{}/api/organizations", app.admin_url))
+        .json(&serde_json::json!({ "name": "Acme" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = browser
+        .post(format!("{}/api/organizations", app.admin_url))
+        .header("X-Requested-With", "console")
+        .json(&serde_json::json!({ "name": "Acme" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn only_operators_get_a_console_session() {
+    let app = spawn_app().await;
+    app.create_user("plain@example.com", PASSWORD).await;
+    let browser = app.browser();
+    let html = browser
+        .get(format!("{}/login", app.admin_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = browser
+        .post(format!("{}/login", app.admin_url))
+        .form(&[
+            ("csrf_token", hidden(&html, "csrf_token").as_str()),
+            ("email", "plain@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/login?error=1");
+    let res = browser
+        .get(format!("{}/api/users", app.admin_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
