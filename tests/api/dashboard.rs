@@ -1,9 +1,13 @@
-//! The developer dashboard (`/dashboard`): sign-in, apps only their owner sees, settings saved
-//! or refused next to the field with nothing changed, CSRF on every form, keys shown once.
+//! The developer dashboard (`/dashboard`): sign-in, apps nobody sees unless they own, administer
+//! or were given them, settings saved or refused next to the field with nothing changed, CSRF on
+//! every form, keys shown once. Organizations and sharing are in the submodules.
 
 use tessera::apps::{self, AppSummary, NewApp};
 
 use crate::common::{location, spawn_app, TestApp};
+
+mod organizations;
+mod sharing;
 
 const PASSWORD: &str = "correct horse battery";
 

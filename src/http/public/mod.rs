@@ -82,6 +82,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/dashboard/apps/{client_id}/keys/{key_id}/revoke",
         web::post().to(dashboard::keys::revoke),
     )
+    .route(
+        "/dashboard/apps/{client_id}/shares",
+        web::post().to(dashboard::sharing::add),
+    )
+    .route(
+        "/dashboard/apps/{client_id}/shares/{user_id}/remove",
+        web::post().to(dashboard::sharing::remove),
+    )
     .route("/static/tessera.css", web::get().to(stylesheet))
     .service(
         web::resource("/userinfo")

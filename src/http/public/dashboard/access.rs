@@ -1,5 +1,6 @@
-//! Who may do what on the dashboard: a signed-in developer, on their own apps only, with forms
-//! that carry a CSRF token made for that form.
+//! Who may do what on the dashboard: a signed-in developer, on the apps the access model lets them
+//! see (`access::app_permission`), with forms that carry a CSRF token made for that form and that
+//! need the permission the form's purpose names.
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::super::browser::{csrf_cookie, current_session, error_page, see_other, texts};
 use super::super::texts::DashboardTexts;
+use crate::access::{self, Permission};
 use crate::apps::{self, AppSummary, RegisteredApp};
 use crate::state::AppState;
 
@@ -22,6 +24,7 @@ pub enum Purpose<'a> {
     NewApp,
     Settings(&'a str),
     Keys(&'a str),
+    Shares(&'a str),
 }
 
 impl Purpose<'_> {
@@ -32,6 +35,17 @@ impl Purpose<'_> {
             Self::NewApp => "dashboard:new-app".into(),
             Self::Settings(client_id) => format!("dashboard:settings:{client_id}"),
             Self::Keys(client_id) => format!("dashboard:keys:{client_id}"),
+            Self::Shares(client_id) => format!("dashboard:shares:{client_id}"),
+        }
+    }
+
+    /// What the developer must be allowed to do with the app to use this form. Forms about no
+    /// app need only a session (or not even that).
+    fn needs(&self) -> Permission {
+        match self {
+            Self::Login | Self::Logout | Self::NewApp => Permission::None,
+            Self::Settings(_) | Self::Keys(_) => Permission::Modify,
+            Self::Shares(_) => Permission::Manage,
         }
     }
 }
@@ -73,6 +87,17 @@ impl FormTokens {
     pub fn token(&self, state: &AppState, purpose: &Purpose<'_>) -> String {
         state.csrf.token(&self.cookie, &purpose.as_string())
     }
+
+    /// A token only for a form the developer may use: a page never offers a form whose POST
+    /// would be refused.
+    pub fn token_if_allowed(
+        &self,
+        state: &AppState,
+        purpose: &Purpose<'_>,
+        permission: Permission,
+    ) -> Option<String> {
+        (permission >= purpose.needs()).then(|| self.token(state, purpose))
+    }
 }
 
 /// The refusal (403, nothing changes) of a POST whose token was not made for this browser and
@@ -103,34 +128,56 @@ pub async fn developer(req: &HttpRequest, state: &AppState) -> Result<String, Ht
     }
 }
 
-/// The developer's own app. Apps of other developers and of operators (no owner) are 404.
-pub async fn owned_app(
+/// An app the developer may at least read, with what they may do with it.
+pub struct OpenedApp {
+    pub app: AppSummary,
+    pub permission: Permission,
+}
+
+/// The app if the developer may at least read it. Apps they may not see, operators' apps in no
+/// organization and unknown App IDs are the same 404.
+pub async fn readable_app(
     req: &HttpRequest,
     state: &AppState,
     user_id: &str,
     client_id: &str,
-) -> Result<AppSummary, HttpResponse> {
+) -> Result<OpenedApp, HttpResponse> {
+    let permission = access::app_permission(&state.dbs.ops, user_id, client_id)
+        .await
+        .map_err(|err| server_error(req, &err))?;
+    if !permission.can_read() {
+        return Err(not_found(req));
+    }
     match apps::find_app(&state.dbs.ops, client_id).await {
-        Ok(Some(app)) if app.owner_id.as_deref() == Some(user_id) => Ok(app),
-        Ok(_) => Err(not_found(req)),
+        Ok(Some(app)) => Ok(OpenedApp { app, permission }),
+        Ok(None) => Err(not_found(req)),
         Err(err) => Err(server_error(req, &err)),
     }
 }
 
-/// A POST about one app: signed in (else to the sign-in page), the app is theirs (else 404),
-/// and the token was made for this form (else 403), checked in that order.
+/// A POST about one app: signed in (else to the sign-in page), the app is one they may read
+/// (else 404), they may do what the form is for (else 403), and the token was made for this form
+/// (else 403), checked in that order.
 pub async fn app_post(
     req: &HttpRequest,
     state: &AppState,
     client_id: &str,
     purpose: &Purpose<'_>,
     token: &str,
-) -> Result<AppSummary, HttpResponse> {
+) -> Result<OpenedApp, HttpResponse> {
     let user_id = developer(req, state).await?;
-    let app = owned_app(req, state, &user_id, client_id).await?;
+    let opened = readable_app(req, state, &user_id, client_id).await?;
+    if opened.permission < purpose.needs() {
+        tracing::info!(client_id, user_id = %user_id, "dashboard change refused: not allowed");
+        return Err(error_page(
+            req,
+            StatusCode::FORBIDDEN,
+            dash(req).not_allowed,
+        ));
+    }
     match csrf_refusal(req, state, purpose, token) {
         Some(refusal) => Err(refusal),
-        None => Ok(app),
+        None => Ok(opened),
     }
 }
 

@@ -1,5 +1,7 @@
-//! The page of one app: its settings form and its secret keys. Shown after a GET, and again with
-//! the typed values and errors when a form on it was refused.
+//! The page of one app: its settings, its secret keys and whom it is shared with. Forms appear
+//! only for what the developer may do (settings and keys: modify; sharing: manage); a reader sees
+//! the same facts without a form. Shown after a GET, and again with the typed values and errors
+//! when a form on it was refused.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
@@ -8,9 +10,10 @@ use chrono::{DateTime, Utc};
 
 use super::super::browser::{page, texts};
 use super::super::texts::{DashboardTexts, Texts};
-use super::access::{registered, server_error, FormTokens, Purpose};
+use super::access::{registered, server_error, FormTokens, OpenedApp, Purpose};
 use super::form::{FieldErrors, SettingsForm};
-use super::view::{Field, SettingsView, SETTINGS_FIELDS};
+use super::sharing::{self, ShareForm, ShareRow, SHARE_FIELDS};
+use super::view::{permission_label, Field, SettingsView, SETTINGS_FIELDS};
 use crate::apps::{self, AppSummary, KeySummary};
 use crate::state::AppState;
 
@@ -22,6 +25,8 @@ const ROTATE_DEFAULT: &str = "1d";
 pub enum Notice {
     Saved,
     KeyRevoked,
+    Shared,
+    Unshared,
 }
 
 impl Notice {
@@ -31,6 +36,8 @@ impl Notice {
             match (k.as_ref(), v.as_ref()) {
                 ("done", "saved") => Some(Self::Saved),
                 ("done", "revoked") => Some(Self::KeyRevoked),
+                ("done", "shared") => Some(Self::Shared),
+                ("done", "unshared") => Some(Self::Unshared),
                 _ => None,
             }
         })
@@ -40,6 +47,8 @@ impl Notice {
         match self {
             Self::Saved => d.saved,
             Self::KeyRevoked => d.key_revoked,
+            Self::Shared => d.shared,
+            Self::Unshared => d.unshared,
         }
     }
 }
@@ -67,6 +76,7 @@ impl Default for KeyForm {
 pub struct Posted {
     pub settings: Option<SettingsForm>,
     pub keys: KeyForm,
+    pub share: ShareForm,
     pub errors: FieldErrors,
     pub notice: Option<Notice>,
 }
@@ -92,17 +102,24 @@ struct AppPage {
     app_name: String,
     auth_method: &'static str,
     is_first_party: bool,
+    permission: &'static str,
     notice: Option<&'static str>,
     has_errors: bool,
     top_errors: Vec<String>,
     settings: SettingsView,
-    settings_token: String,
+    /// `None` (and no form) unless the developer may modify the app; likewise below.
+    settings_token: Option<String>,
     has_secrets: bool,
     keys: Vec<KeyRow>,
-    keys_token: String,
+    keys_token: Option<String>,
     key_label: Field,
     expires_in: Field,
     old_valid_for: Field,
+    shares: Vec<ShareRow>,
+    shares_token: Option<String>,
+    share_user: Field,
+    is_modify_share: bool,
+    share_access_error: Option<String>,
 }
 
 fn time(t: DateTime<Utc>) -> String {
@@ -135,12 +152,13 @@ pub fn has_secrets(app: &AppSummary) -> bool {
 pub async fn render(
     req: &HttpRequest,
     state: &AppState,
-    app: &AppSummary,
+    opened: &OpenedApp,
     status: StatusCode,
     posted: Posted,
 ) -> HttpResponse {
     let t = texts(req, None);
     let d = t.dashboard;
+    let (app, permission) = (&opened.app, opened.permission);
     let has_secrets = has_secrets(app);
     let keys = if has_secrets {
         let registered = match registered(req, state, &app.client_id).await {
@@ -150,6 +168,15 @@ pub async fn render(
         match apps::list_keys(&state.dbs.ops, &registered).await {
             Ok(keys) => keys,
             Err(err) => return server_error(req, &err),
+        }
+    } else {
+        Vec::new()
+    };
+    // Whom the app is shared with is for those who may change it.
+    let shares = if permission.can_manage() {
+        match sharing::rows(req, state, &app.client_id).await {
+            Ok(rows) => rows,
+            Err(res) => return res,
         }
     } else {
         Vec::new()
@@ -165,7 +192,11 @@ pub async fn render(
             errors
                 .fields
                 .iter()
-                .filter(|(f, _)| !SETTINGS_FIELDS.contains(f) && !key_fields.contains(f))
+                .filter(|(f, _)| {
+                    !SETTINGS_FIELDS.contains(f)
+                        && !key_fields.contains(f)
+                        && !SHARE_FIELDS.contains(f)
+                })
                 .map(|(_, m)| m.clone()),
         )
         .collect();
@@ -173,12 +204,14 @@ pub async fn render(
         .settings
         .unwrap_or_else(|| SettingsForm::from_settings(&app.settings));
     let tokens = FormTokens::new(req, state);
+    let token = |purpose: Purpose<'_>| tokens.token_if_allowed(state, &purpose, permission);
     let data = AppPage {
         t,
         d,
         logout_token: tokens.token(state, &Purpose::Logout),
-        settings_token: tokens.token(state, &Purpose::Settings(&app.client_id)),
-        keys_token: tokens.token(state, &Purpose::Keys(&app.client_id)),
+        settings_token: token(Purpose::Settings(&app.client_id)),
+        keys_token: token(Purpose::Keys(&app.client_id)),
+        shares_token: token(Purpose::Shares(&app.client_id)),
         client_id: app.client_id.clone(),
         app_name: app.settings.name.clone(),
         auth_method: match app.token_endpoint_auth_method.as_str() {
@@ -187,6 +220,7 @@ pub async fn render(
             _ => d.auth_secret,
         },
         is_first_party: app.settings.is_first_party,
+        permission: permission_label(permission, d),
         notice: posted.notice.map(|n| n.text(d)),
         has_errors: !errors.is_empty(),
         top_errors,
@@ -208,6 +242,16 @@ pub async fn render(
             &posted.keys.old_valid_for,
             &errors,
         ),
+        shares,
+        share_user: Field::new(
+            "share_user",
+            d.share_user,
+            d.share_user_hint,
+            &posted.share.user,
+            &errors,
+        ),
+        is_modify_share: posted.share.access == "modify",
+        share_access_error: errors.field("share_access"),
     };
     page(status, &data, tokens.new_cookie)
 }

@@ -1,4 +1,5 @@
-//! `GET /dashboard` (the developer's apps) and `GET|POST /dashboard/apps/new` (register one).
+//! `GET /dashboard` (the apps the developer may see, with what they may do with each) and
+//! `GET|POST /dashboard/apps/new` (register one).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -10,9 +11,10 @@ use super::super::texts::{DashboardTexts, Texts};
 use super::access::{
     csrf_refusal, dash, developer, refresh_registry, server_error, FormTokens, Purpose,
 };
+use super::catalog::readable_apps;
 use super::form::{lines, FieldErrors, FormData};
 use super::secret_page::{self, SecretPage};
-use super::view::Field;
+use super::view::{permission_label, Field};
 use crate::apps::{self, AppError, NewApp};
 use crate::state::AppState;
 
@@ -20,6 +22,7 @@ use crate::state::AppState;
 struct AppItem {
     name: String,
     client_id: String,
+    permission: &'static str,
 }
 
 #[derive(Template)]
@@ -36,22 +39,22 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         Ok(id) => id,
         Err(res) => return res,
     };
-    let mut owned = match apps::list_owned_apps(&state.dbs.ops, &user_id).await {
-        Ok(owned) => owned,
+    let listed = match readable_apps(&state, &user_id).await {
+        Ok(listed) => listed,
         Err(err) => return server_error(&req, &err),
     };
-    owned.sort_by_key(|a| a.created_at);
     let t = texts(&req, None);
     let tokens = FormTokens::new(&req, &state);
     let data = AppsPage {
         t,
         d: t.dashboard,
         logout_token: tokens.token(&state, &Purpose::Logout),
-        apps: owned
+        apps: listed
             .into_iter()
-            .map(|a| AppItem {
-                name: a.settings.name,
-                client_id: a.client_id,
+            .map(|l| AppItem {
+                name: l.app.settings.name,
+                client_id: l.app.client_id,
+                permission: permission_label(l.permission, t.dashboard),
             })
             .collect(),
     };

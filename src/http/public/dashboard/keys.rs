@@ -7,12 +7,12 @@ use secrecy::ExposeSecret;
 
 use super::super::browser::see_other;
 use super::access::{
-    app_post, dash, not_found, refresh_registry, registered, server_error, Purpose,
+    app_post, dash, not_found, refresh_registry, registered, server_error, OpenedApp, Purpose,
 };
 use super::app_page::{self, KeyForm, Posted};
 use super::form::{duration, FieldErrors, FormData};
 use super::secret_page::{self, SecretPage};
-use crate::apps::{self, AppError, AppSummary, CreatedKey};
+use crate::apps::{self, AppError, CreatedKey};
 use crate::state::AppState;
 
 pub async fn create(
@@ -24,8 +24,8 @@ pub async fn create(
     let client_id = path.into_inner();
     let form = FormData::parse(&body);
     let purpose = Purpose::Keys(&client_id);
-    let app = match app_post(&req, &state, &client_id, &purpose, form.get("csrf_token")).await {
-        Ok(app) => app,
+    let opened = match app_post(&req, &state, &client_id, &purpose, form.get("csrf_token")).await {
+        Ok(opened) => opened,
         Err(res) => return res,
     };
     let typed = KeyForm {
@@ -36,7 +36,7 @@ pub async fn create(
     let Ok(ttl) = duration(&typed.expires_in) else {
         let mut errors = FieldErrors::default();
         errors.add("expires_in", dash(&req).bad_duration);
-        return refused(&req, &state, &app, typed, errors).await;
+        return refused(&req, &state, &opened, typed, errors).await;
     };
     let registered = match registered(&req, &state, &client_id).await {
         Ok(r) => r,
@@ -45,8 +45,8 @@ pub async fn create(
     let created =
         apps::create_key(&state.dbs.ops, &state.clock, &registered, &typed.label, ttl).await;
     match created {
-        Ok(key) => show_secret(&req, &state, &app, &key, false).await,
-        Err(err) => failed(&req, &state, &app, typed, &err).await,
+        Ok(key) => show_secret(&req, &state, &opened, &key, false).await,
+        Err(err) => failed(&req, &state, &opened, typed, &err).await,
     }
 }
 
@@ -59,8 +59,8 @@ pub async fn rotate(
     let client_id = path.into_inner();
     let form = FormData::parse(&body);
     let purpose = Purpose::Keys(&client_id);
-    let app = match app_post(&req, &state, &client_id, &purpose, form.get("csrf_token")).await {
-        Ok(app) => app,
+    let opened = match app_post(&req, &state, &client_id, &purpose, form.get("csrf_token")).await {
+        Ok(opened) => opened,
         Err(res) => return res,
     };
     let typed = KeyForm {
@@ -70,21 +70,21 @@ pub async fn rotate(
     let Ok(Some(old_valid_for)) = duration(&typed.old_valid_for) else {
         let mut errors = FieldErrors::default();
         errors.add("old_valid_for", dash(&req).bad_duration);
-        return refused(&req, &state, &app, typed, errors).await;
+        return refused(&req, &state, &opened, typed, errors).await;
     };
     let registered = match registered(&req, &state, &client_id).await {
         Ok(r) => r,
         Err(res) => return res,
     };
     match apps::rotate_keys(&state.dbs.ops, &state.clock, &registered, old_valid_for).await {
-        Ok(key) => show_secret(&req, &state, &app, &key, true).await,
+        Ok(key) => show_secret(&req, &state, &opened, &key, true).await,
         // The only field of this form is the time the old keys stay valid.
         Err(AppError::InvalidExpiry) => {
             let mut errors = FieldErrors::default();
             errors.add("old_valid_for", AppError::InvalidExpiry.to_string());
-            refused(&req, &state, &app, typed, errors).await
+            refused(&req, &state, &opened, typed, errors).await
         }
-        Err(err) => failed(&req, &state, &app, typed, &err).await,
+        Err(err) => failed(&req, &state, &opened, typed, &err).await,
     }
 }
 
@@ -97,8 +97,8 @@ pub async fn revoke(
     let (client_id, key_id) = path.into_inner();
     let form = FormData::parse(&body);
     let purpose = Purpose::Keys(&client_id);
-    let app = match app_post(&req, &state, &client_id, &purpose, form.get("csrf_token")).await {
-        Ok(app) => app,
+    let opened = match app_post(&req, &state, &client_id, &purpose, form.get("csrf_token")).await {
+        Ok(opened) => opened,
         Err(res) => return res,
     };
     let registered = match registered(&req, &state, &client_id).await {
@@ -108,14 +108,14 @@ pub async fn revoke(
     match apps::revoke_key(&state.dbs.ops, &state.clock, &registered, &key_id).await {
         Ok(()) => {
             refresh_registry(&state).await;
-            tracing::info!(client_id = %app.client_id, key_id = %key_id, "key revoked from the dashboard");
+            tracing::info!(client_id = %client_id, key_id = %key_id, "key revoked from the dashboard");
             see_other(
-                &format!("/dashboard/apps/{}?done=revoked", app.client_id),
+                &format!("/dashboard/apps/{client_id}?done=revoked"),
                 Vec::new(),
             )
         }
         Err(AppError::UnknownKey(_)) => not_found(&req),
-        Err(err) => failed(&req, &state, &app, KeyForm::default(), &err).await,
+        Err(err) => failed(&req, &state, &opened, KeyForm::default(), &err).await,
     }
 }
 
@@ -123,11 +123,12 @@ pub async fn revoke(
 async fn show_secret(
     req: &HttpRequest,
     state: &AppState,
-    app: &AppSummary,
+    opened: &OpenedApp,
     key: &CreatedKey,
     is_rotation: bool,
 ) -> HttpResponse {
     refresh_registry(state).await;
+    let app = &opened.app;
     tracing::info!(client_id = %app.client_id, key_id = %key.key_id, "key created from the dashboard");
     let d = dash(req);
     let data = SecretPage {
@@ -149,7 +150,7 @@ async fn show_secret(
 async fn refused(
     req: &HttpRequest,
     state: &AppState,
-    app: &AppSummary,
+    opened: &OpenedApp,
     typed: KeyForm,
     errors: FieldErrors,
 ) -> HttpResponse {
@@ -158,18 +159,18 @@ async fn refused(
         errors,
         ..Posted::default()
     };
-    app_page::render(req, state, app, StatusCode::UNPROCESSABLE_ENTITY, posted).await
+    app_page::render(req, state, opened, StatusCode::UNPROCESSABLE_ENTITY, posted).await
 }
 
 async fn failed(
     req: &HttpRequest,
     state: &AppState,
-    app: &AppSummary,
+    opened: &OpenedApp,
     typed: KeyForm,
     err: &AppError,
 ) -> HttpResponse {
     match err {
         AppError::Store(_) | AppError::UnknownApp(_) => server_error(req, err),
-        _ => refused(req, state, app, typed, FieldErrors::from_app_error(err)).await,
+        _ => refused(req, state, opened, typed, FieldErrors::from_app_error(err)).await,
     }
 }

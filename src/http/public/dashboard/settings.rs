@@ -1,11 +1,12 @@
-//! `GET|POST /dashboard/apps/{client_id}`: an app's settings, shown and saved.
+//! `GET|POST /dashboard/apps/{client_id}`: an app's settings, shown to whoever may read the app
+//! and saved by whoever may modify it.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::super::browser::see_other;
 use super::access::{
-    app_post, dash, developer, owned_app, refresh_registry, server_error, Purpose,
+    app_post, dash, developer, readable_app, refresh_registry, server_error, Purpose,
 };
 use super::app_page::{self, Notice, Posted};
 use super::form::{FieldErrors, FormData, SettingsForm};
@@ -21,15 +22,15 @@ pub async fn show(
         Ok(id) => id,
         Err(res) => return res,
     };
-    let app = match owned_app(&req, &state, &user_id, &path).await {
-        Ok(app) => app,
+    let opened = match readable_app(&req, &state, &user_id, &path).await {
+        Ok(opened) => opened,
         Err(res) => return res,
     };
     let posted = Posted {
         notice: Notice::from_query(req.query_string()),
         ..Posted::default()
     };
-    app_page::render(&req, &state, &app, StatusCode::OK, posted).await
+    app_page::render(&req, &state, &opened, StatusCode::OK, posted).await
 }
 
 pub async fn save(
@@ -41,8 +42,8 @@ pub async fn save(
     let client_id = path.into_inner();
     let form = FormData::parse(&body);
     let purpose = Purpose::Settings(&client_id);
-    let app = match app_post(&req, &state, &client_id, &purpose, form.get("csrf_token")).await {
-        Ok(app) => app,
+    let opened = match app_post(&req, &state, &client_id, &purpose, form.get("csrf_token")).await {
+        Ok(opened) => opened,
         Err(res) => return res,
     };
     let typed = SettingsForm::from_post(&form);
@@ -51,12 +52,18 @@ pub async fn save(
         errors,
         ..Posted::default()
     };
-    let settings = match typed.to_settings(&app.settings, dash(&req).bad_duration) {
+    let settings = match typed.to_settings(&opened.app.settings, dash(&req).bad_duration) {
         Ok(settings) => settings,
         Err(errors) => {
             let posted = refused(errors);
-            return app_page::render(&req, &state, &app, StatusCode::UNPROCESSABLE_ENTITY, posted)
-                .await;
+            return app_page::render(
+                &req,
+                &state,
+                &opened,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                posted,
+            )
+            .await;
         }
     };
     match apps::update_app(&state.dbs.ops, &state.clock, &client_id, settings).await {
@@ -71,7 +78,14 @@ pub async fn save(
         Err(err @ (AppError::Store(_) | AppError::UnknownApp(_))) => server_error(&req, &err),
         Err(err) => {
             let posted = refused(FieldErrors::from_app_error(&err));
-            app_page::render(&req, &state, &app, StatusCode::UNPROCESSABLE_ENTITY, posted).await
+            app_page::render(
+                &req,
+                &state,
+                &opened,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                posted,
+            )
+            .await
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::super::texts::DashboardTexts;
 use super::form::{FieldErrors, SettingsForm};
+use crate::access::Permission;
 use crate::apps::{GrantType, SUPPORTED_SCOPES};
 use crate::crypto::keyring::SigningAlg;
 
@@ -55,6 +56,14 @@ impl Field {
     /// The ids of the hint and the error, for `aria-describedby`.
     pub fn described_by(&self) -> String {
         described_by(self.name, self.hint, self.error.is_some())
+    }
+
+    /// The value's lines, for showing a textarea's entries without a form.
+    pub fn lines(&self) -> Vec<&str> {
+        self.value
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect()
     }
 }
 
@@ -129,6 +138,27 @@ impl Choices {
 
     pub fn described_by(&self) -> String {
         described_by(self.name, self.hint, self.error.is_some())
+    }
+
+    /// The chosen values, for showing the choice without a form.
+    pub fn chosen(&self) -> String {
+        self.options
+            .iter()
+            .filter(|o| o.is_checked)
+            .map(|o| o.value)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// What the developer may do with an app, in words.
+pub fn permission_label(permission: Permission, d: &'static DashboardTexts) -> &'static str {
+    match permission {
+        Permission::Manage => d.permission_manage,
+        Permission::Modify => d.permission_modify,
+        Permission::Read => d.permission_read,
+        // Pages are only shown for apps the developer may read.
+        Permission::None => "",
     }
 }
 
