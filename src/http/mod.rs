@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod error;
 pub mod middleware;
+mod page;
 pub mod public;
 pub mod server;
 

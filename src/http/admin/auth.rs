@@ -13,7 +13,6 @@ use actix_web::{web, Error, HttpMessage, HttpRequest, HttpResponse};
 use crate::access::Subject;
 use crate::crypto::session_cookie::SessionClaims;
 use crate::http::error::{admin_error, admin_server_error};
-use crate::identity;
 use crate::operators::{self, AdminBearerError, OperatorRole};
 use crate::state::AppState;
 use crate::store::sessions::SessionRow;
@@ -188,17 +187,7 @@ fn cookie(req: &HttpRequest, name: &str, value: String) -> Cookie<'static> {
 /// The console's live session, if its cookie opens and its row is neither ended nor expired.
 pub async fn current_session(req: &HttpRequest, state: &AppState) -> Option<SessionRow> {
     let raw = req.cookie(SESSION_COOKIE)?;
-    let claims = state.session_cookies.open(raw.value())?;
-    let user_id = claims.sub.strip_prefix(ADMIN_SUB_PREFIX)?;
-    let now = state.clock.now();
-    if claims.exp <= now.timestamp() {
-        return None;
-    }
-    let session = identity::find_live_session(&state.dbs.ops, &claims.sid, now)
-        .await
-        .ok()
-        .flatten()?;
-    (session.user_id == user_id).then_some(session)
+    crate::http::page::live_session(state, raw.value(), ADMIN_SUB_PREFIX).await
 }
 
 /// The console session cookie for a new session.

@@ -2,7 +2,7 @@
 //! The pages that manage resources come later; the API is usable with a console session today.
 
 use actix_web::cookie::Cookie;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION};
+use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -24,23 +24,7 @@ pub fn page(
     template: &impl Template,
     cookie: Option<Cookie<'static>>,
 ) -> HttpResponse {
-    match template.render() {
-        Ok(html) => {
-            let mut res = HttpResponse::build(status);
-            res.content_type("text/html; charset=utf-8")
-                .insert_header((CONTENT_SECURITY_POLICY, PAGE_CSP))
-                .insert_header((CACHE_CONTROL, "no-store"))
-                .insert_header(("X-Frame-Options", "DENY"));
-            if let Some(c) = cookie {
-                res.cookie(c);
-            }
-            res.body(html)
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "template rendering failed");
-            HttpResponse::InternalServerError().finish()
-        }
-    }
+    crate::http::page::render(status, template, cookie, PAGE_CSP)
 }
 
 /// A 303 to a path of ours.

@@ -93,16 +93,7 @@ pub async fn sign_in_with_password(
 
 pub async fn current_session(req: &HttpRequest, state: &AppState) -> Option<SessionRow> {
     let raw = req.cookie(&cookie_name(state, "tessera_session"))?;
-    let claims = state.session_cookies.open(raw.value())?;
-    let now = state.clock.now();
-    if claims.exp <= now.timestamp() {
-        return None;
-    }
-    let session = identity::find_live_session(&state.dbs.ops, &claims.sid, now)
-        .await
-        .ok()
-        .flatten()?;
-    (session.user_id == claims.sub).then_some(session)
+    crate::http::page::live_session(state, raw.value(), "").await
 }
 
 /// The session cookie for a new session.
@@ -135,23 +126,7 @@ pub fn page(
     template: &impl Template,
     cookie: Option<Cookie<'static>>,
 ) -> HttpResponse {
-    match template.render() {
-        Ok(html) => {
-            let mut res = HttpResponse::build(status);
-            res.content_type("text/html; charset=utf-8")
-                .insert_header((CONTENT_SECURITY_POLICY, PAGE_CSP))
-                .insert_header((CACHE_CONTROL, "no-store"))
-                .insert_header(("X-Frame-Options", "DENY"));
-            if let Some(c) = cookie {
-                res.cookie(c);
-            }
-            res.body(html)
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "template rendering failed");
-            HttpResponse::InternalServerError().finish()
-        }
-    }
+    crate::http::page::render(status, template, cookie, PAGE_CSP)
 }
 
 #[derive(Template)]
