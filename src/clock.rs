@@ -2,9 +2,10 @@
 
 use std::sync::Mutex;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 
-/// A source of the current time.
+/// A source of the current time, in whole microseconds: the precision PostgreSQL stores, so a time
+/// a response shows is the time a later read returns.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> DateTime<Utc>;
 }
@@ -15,7 +16,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        Utc::now().trunc_subsecs(6)
     }
 }
 
@@ -42,5 +43,6 @@ impl Clock for FixedClock {
             .lock()
             .map(|t| *t)
             .unwrap_or_else(|e| *e.into_inner())
+            .trunc_subsecs(6)
     }
 }
