@@ -20,8 +20,8 @@ pub use grants::{grant_role, list_role_grants, list_subject_grants, revoke_grant
 pub use names::{OrgName, ParameterName, ResourceIdentifier, RightName, RoleName};
 pub use organizations::{
     add_member, create_org, delete_org, find_member, find_org, list_members, list_orgs,
-    list_user_orgs, remove_member, rename_org, update_member, Member, Membership, OrgRole,
-    Organization,
+    list_user_orgs, remove_member, rename_org, set_member, update_member, Member, Membership,
+    OrgRole, Organization,
 };
 pub use resources::{
     add_right, add_role_right, create_role, delete_resource, delete_right, delete_role,

@@ -248,6 +248,30 @@ pub async fn update_member(
         .try_into()
 }
 
+/// Adds a user to an organization with a role, or changes the role of a member; `true` when
+/// the user was added. Demoting the last admin is refused as in [`update_member`].
+pub async fn set_member(
+    db: &Db,
+    clock: &Arc<dyn Clock>,
+    org_id: &str,
+    user: &str,
+    role: OrgRole,
+) -> Result<(Member, bool), AccessError> {
+    let user = user_id(user)?;
+    if organizations::find_member(db, org_id, user)
+        .await?
+        .is_none()
+    {
+        match add_member(db, clock, org_id, user, role).await {
+            Ok(member) => return Ok((member, true)),
+            // Added meanwhile by another request: change it as if it had been there.
+            Err(AccessError::AlreadyMember(_)) => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok((update_member(db, org_id, user, role).await?, false))
+}
+
 /// Removes a member; the last admin cannot be removed.
 pub async fn remove_member(db: &Db, org_id: &str, user: &str) -> Result<(), AccessError> {
     let change = organizations::delete_member(db, org_id, user, OrgRole::Admin.as_str()).await?;

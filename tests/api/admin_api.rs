@@ -48,17 +48,34 @@ async fn admin_token(app: &TestApp, (id, secret): (&str, &str)) -> String {
 }
 
 /// A bearer token of an app that is an operator with `role`.
-async fn operator_token(app: &TestApp, role: OperatorRole) -> String {
+pub(crate) async fn operator_token(app: &TestApp, role: OperatorRole) -> String {
     let (id, secret) = admin_app(app).await;
     make_operator(app, Subject::App(id.clone()), role).await;
     admin_token(app, (&id, &secret)).await
 }
 
+/// A rule's path with each `{placeholder}` segment replaced by an id that names nothing.
+fn concrete(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "no-such-id"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 async fn call(app: &TestApp, verb: Verb, path: &str, token: Option<&str>) -> reqwest::Response {
-    let url = format!("{}{}", app.admin_url, path.replace("{id}", "no-such-org"));
+    let url = format!("{}{}", app.admin_url, concrete(path));
+    let empty = serde_json::json!({});
     let mut req = match verb {
         Verb::Get => app.client.get(url),
-        Verb::Post => app.client.post(url).json(&serde_json::json!({})),
+        Verb::Post => app.client.post(url).json(&empty),
+        Verb::Put => app.client.put(url).json(&empty),
+        Verb::Patch => app.client.patch(url).json(&empty),
         Verb::Delete => app.client.delete(url),
     };
     if let Some(token) = token {
@@ -400,5 +417,14 @@ async fn openapi_document_is_openapi_3_and_lists_the_api_routes() {
             rule.verb.as_str(),
             rule.path
         );
+        if matches!(rule.verb, Verb::Put | Verb::Patch) {
+            let body = &doc["paths"][rule.path][&method]["requestBody"]["content"]
+                ["application/json"]["schema"];
+            assert!(
+                body.is_object(),
+                "{method} {} documents its body",
+                rule.path
+            );
+        }
     }
 }

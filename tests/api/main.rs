@@ -6,6 +6,7 @@
 mod common;
 
 mod access;
+mod admin_access;
 mod admin_api;
 mod admin_setup;
 mod authorize;

@@ -6,7 +6,8 @@ use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 
-use super::{api, auth, console, health, setup};
+use super::api::{self, app_access, grants, members, resources, roles, shares};
+use super::{auth, console, health, setup};
 use crate::operators::OperatorRole;
 
 /// An HTTP method a rule may name.
@@ -14,6 +15,8 @@ use crate::operators::OperatorRole;
 pub enum Verb {
     Get,
     Post,
+    Put,
+    Patch,
     Delete,
 }
 
@@ -22,6 +25,8 @@ impl Verb {
         match self {
             Self::Get => "GET",
             Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Patch => "PATCH",
             Self::Delete => "DELETE",
         }
     }
@@ -30,6 +35,8 @@ impl Verb {
         match self {
             Self::Get => Method::GET,
             Self::Post => Method::POST,
+            Self::Put => Method::PUT,
+            Self::Patch => Method::PATCH,
             Self::Delete => Method::DELETE,
         }
     }
@@ -56,7 +63,7 @@ pub struct Rule {
 
 use Access::{Api, Open, Page};
 use OperatorRole::{Admin, Guest, User};
-use Verb::{Delete, Get, Post};
+use Verb::{Delete, Get, Patch, Post, Put};
 
 /// Every route of the admin listener.
 #[rustfmt::skip]
@@ -76,6 +83,31 @@ pub static RULES: &[Rule] = &[
     Rule { verb: Post, path: "/api/organizations", access: Api(User), handler: |r| r.to(api::organizations::create) },
     Rule { verb: Get, path: "/api/organizations/{id}", access: Api(Guest), handler: |r| r.to(api::organizations::show) },
     Rule { verb: Delete, path: "/api/organizations/{id}", access: Api(Admin), handler: |r| r.to(api::organizations::delete) },
+    Rule { verb: Patch, path: "/api/organizations/{id}", access: Api(User), handler: |r| r.to(api::organizations::rename) },
+    Rule { verb: Get, path: "/api/organizations/{id}/members", access: Api(Guest), handler: |r| r.to(members::list) },
+    Rule { verb: Put, path: "/api/organizations/{id}/members/{user_id}", access: Api(User), handler: |r| r.to(members::put) },
+    Rule { verb: Delete, path: "/api/organizations/{id}/members/{user_id}", access: Api(User), handler: |r| r.to(members::remove) },
+    Rule { verb: Put, path: "/api/apps/{client_id}/organization", access: Api(User), handler: |r| r.to(app_access::organization) },
+    Rule { verb: Put, path: "/api/apps/{client_id}/default-resource", access: Api(User), handler: |r| r.to(app_access::default_resource) },
+    Rule { verb: Get, path: "/api/apps/{client_id}/shares", access: Api(Guest), handler: |r| r.to(shares::list) },
+    Rule { verb: Put, path: "/api/apps/{client_id}/shares/{user_id}", access: Api(User), handler: |r| r.to(shares::put) },
+    Rule { verb: Delete, path: "/api/apps/{client_id}/shares/{user_id}", access: Api(User), handler: |r| r.to(shares::remove) },
+    Rule { verb: Get, path: "/api/resources", access: Api(Guest), handler: |r| r.to(resources::list) },
+    Rule { verb: Post, path: "/api/resources", access: Api(Admin), handler: |r| r.to(resources::create) },
+    Rule { verb: Get, path: "/api/resources/{id}", access: Api(Guest), handler: |r| r.to(resources::show) },
+    Rule { verb: Delete, path: "/api/resources/{id}", access: Api(Admin), handler: |r| r.to(resources::delete) },
+    Rule { verb: Get, path: "/api/resources/{id}/rights", access: Api(Guest), handler: |r| r.to(resources::list_rights) },
+    Rule { verb: Post, path: "/api/resources/{id}/rights", access: Api(Admin), handler: |r| r.to(resources::add_right) },
+    Rule { verb: Delete, path: "/api/rights/{id}", access: Api(Admin), handler: |r| r.to(resources::delete_right) },
+    Rule { verb: Get, path: "/api/resources/{id}/roles", access: Api(Guest), handler: |r| r.to(roles::list) },
+    Rule { verb: Post, path: "/api/resources/{id}/roles", access: Api(Admin), handler: |r| r.to(roles::create) },
+    Rule { verb: Delete, path: "/api/roles/{id}", access: Api(Admin), handler: |r| r.to(roles::delete) },
+    Rule { verb: Get, path: "/api/roles/{id}/rights", access: Api(Guest), handler: |r| r.to(roles::list_rights) },
+    Rule { verb: Put, path: "/api/roles/{id}/rights/{right_id}", access: Api(Admin), handler: |r| r.to(roles::put_right) },
+    Rule { verb: Delete, path: "/api/roles/{id}/rights/{right_id}", access: Api(Admin), handler: |r| r.to(roles::remove_right) },
+    Rule { verb: Get, path: "/api/roles/{id}/grants", access: Api(Guest), handler: |r| r.to(grants::list) },
+    Rule { verb: Post, path: "/api/roles/{id}/grants", access: Api(Admin), handler: |r| r.to(grants::create) },
+    Rule { verb: Delete, path: "/api/grants/{id}", access: Api(Admin), handler: |r| r.to(grants::delete) },
     Rule { verb: Get, path: "/api/keys", access: Api(Guest), handler: |r| r.to(api::keys::list) },
     Rule { verb: Post, path: "/api/keys/rotate", access: Api(Admin), handler: |r| r.to(api::keys::rotate) },
 ];

@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{keys, organizations, users};
+use super::{app_access, grants, keys, members, organizations, resources, roles, shares, users};
 use crate::http::admin::auth::SESSION_COOKIE;
 use crate::http::error::admin_server_error;
 
@@ -24,14 +24,42 @@ use crate::http::error::admin_server_error;
         organizations::list,
         organizations::create,
         organizations::show,
+        organizations::rename,
         organizations::delete,
+        members::list,
+        members::put,
+        members::remove,
+        app_access::organization,
+        app_access::default_resource,
+        shares::list,
+        shares::put,
+        shares::remove,
+        resources::list,
+        resources::create,
+        resources::show,
+        resources::delete,
+        resources::list_rights,
+        resources::add_right,
+        resources::delete_right,
+        roles::list,
+        roles::create,
+        roles::delete,
+        roles::list_rights,
+        roles::put_right,
+        roles::remove_right,
+        grants::list,
+        grants::create,
+        grants::delete,
         keys::list,
         keys::rotate,
     ),
     modifiers(&SecuritySchemes),
     tags(
         (name = "users", description = "Users (personal data for the user and admin roles only)"),
-        (name = "organizations", description = "Organizations"),
+        (name = "organizations", description = "Organizations and their members"),
+        (name = "apps", description = "Apps' organizations, default resources and shares"),
+        (name = "resources", description = "Resources (APIs) and their catalogs of rights"),
+        (name = "roles", description = "Roles bundling rights, and their grants to users and apps"),
         (name = "keys", description = "The signing key ring"),
     )
 )]

@@ -1,10 +1,10 @@
-//! `/api/organizations`: list, create, show and delete organizations.
+//! `/api/organizations`: list, create, show, rename and delete organizations.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 
-use super::ErrorBody;
+use super::{refresh_apps, ErrorBody};
 use crate::access::{self, AccessError, Organization};
 use crate::http::error::{access_error, admin_error};
 use crate::state::AppState;
@@ -43,6 +43,13 @@ pub struct NewOrganizationBody {
     /// A user id that becomes the organization's first admin member.
     #[serde(default)]
     first_admin: Option<String>,
+}
+
+/// An organization's new name.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct RenameBody {
+    /// 1 to 200 characters, unique.
+    name: String,
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
@@ -125,6 +132,30 @@ pub async fn show(id: web::Path<String>, state: web::Data<AppState>) -> HttpResp
 }
 
 #[utoipa::path(
+    patch, path = "/api/organizations/{id}", tag = "organizations",
+    params(("id" = String, Path, description = "The organization's id")),
+    request_body = RenameBody,
+    responses(
+        (status = 200, description = "Renamed", body = OrganizationBody),
+        (status = 400, description = "Bad name", body = ErrorBody),
+        (status = 403, description = "Needs the user operator role", body = ErrorBody),
+        (status = 404, description = "No such organization", body = ErrorBody),
+        (status = 409, description = "The name is taken", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("console_session" = []))
+)]
+pub async fn rename(
+    id: web::Path<String>,
+    body: web::Json<RenameBody>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    match access::rename_org(&state.dbs.ops, &state.clock, &id, &body.name).await {
+        Ok(org) => HttpResponse::Ok().json(OrganizationBody::from(org)),
+        Err(err) => access_error(&err),
+    }
+}
+
+#[utoipa::path(
     delete, path = "/api/organizations/{id}", tag = "organizations",
     params(("id" = String, Path, description = "The organization's id"), DeleteQuery),
     responses(
@@ -142,10 +173,15 @@ pub async fn delete(
 ) -> HttpResponse {
     let force = query.force.unwrap_or(false);
     match access::delete_org(&state.dbs.ops, &state.clock, &id, force).await {
-        Ok(detached) => HttpResponse::Ok().json(DeletedBody {
-            deleted: id.into_inner(),
-            detached_apps: detached,
-        }),
+        Ok(detached) => {
+            if detached > 0 {
+                refresh_apps(&state).await;
+            }
+            HttpResponse::Ok().json(DeletedBody {
+                deleted: id.into_inner(),
+                detached_apps: detached,
+            })
+        }
         Err(err) => access_error(&err),
     }
 }
