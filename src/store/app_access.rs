@@ -2,7 +2,7 @@
 //! Kept in `app_access` and `app_shares`, beside the `apps` table.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
@@ -45,11 +45,20 @@ fn share_from_model(m: app_share::Model) -> ShareRow {
     }
 }
 
+/// Whether the app exists, asked with a write that changes nothing: the transaction takes the
+/// write lock at its first statement. A read first would have to be upgraded to a write later,
+/// which SQLite refuses at once (`SQLITE_BUSY_SNAPSHOT`, no waiting) when another writer committed
+/// in between; PostgreSQL locks the app's row for the rest of the transaction.
 async fn has_app(db: &impl ConnectionTrait, app_id: &str) -> Result<bool, StoreError> {
-    Ok(app::Entity::find_by_id(app_id.to_owned())
-        .one(db)
-        .await?
-        .is_some())
+    let result = app::Entity::update_many()
+        .col_expr(
+            app::Column::UpdatedAt,
+            Expr::col(app::Column::UpdatedAt).into(),
+        )
+        .filter(app::Column::Id.eq(app_id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
 }
 
 /// Writes one column of an app's `app_access` row, creating the row when missing.

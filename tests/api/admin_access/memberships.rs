@@ -331,3 +331,23 @@ async fn apps_in_organizations_default_resources_and_shares_through_the_api() {
         .await;
     assert_eq!(api.get(&shares).await["shares"], json!([]));
 }
+
+#[tokio::test]
+async fn concurrent_changes_to_one_app_all_succeed() {
+    // Each change takes the write lock at its first statement: on SQLite a read upgraded to a
+    // write failed at once ("database is locked") when another writer got in between.
+    let app = spawn_app().await;
+    let api = Api::new(&app, OperatorRole::User).await;
+    let (client_id, _) = app.web_app().await;
+    access::register_resource(&app.state.dbs.ops, &app.state.clock, API, "Reports API")
+        .await
+        .unwrap();
+    let path = format!("/api/apps/{client_id}/default-resource");
+    let changes = (0..24).map(|i| {
+        let resource = if i % 2 == 0 { json!(API) } else { Value::Null };
+        api.send(Method::PUT, &path, Some(json!({ "resource": resource })))
+    });
+    for (status, body) in futures_util::future::join_all(changes).await {
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+}
