@@ -6,6 +6,8 @@ use crate::store::Db;
 
 /// The largest page an operator may ask for.
 pub const MAX_PER_PAGE: u64 = 200;
+/// The last page a listing may ask for: offsets stay far inside what every database accepts.
+pub const MAX_PAGE: u64 = 1_000_000;
 
 /// What a page of users is searched by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +74,7 @@ pub async fn find_users_page(
     per_page: u64,
     with_personal_data: bool,
 ) -> Result<UserPage, UserError> {
-    if page == 0 || per_page == 0 || per_page > MAX_PER_PAGE {
+    if page == 0 || page > MAX_PAGE || per_page == 0 || per_page > MAX_PER_PAGE {
         return Err(UserError::InvalidPage);
     }
     let filter = match search {

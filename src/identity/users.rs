@@ -38,7 +38,7 @@ pub enum UserError {
     Password(#[from] PasswordError),
     #[error("search by an email address or the beginning of a user id")]
     InvalidSearch,
-    #[error("page must be 1 or more and per_page 1 to 200")]
+    #[error("page must be 1 to 1000000 and per_page 1 to 200")]
     InvalidPage,
     #[error("personal data of user {0} cannot be decrypted (wrong master key?)")]
     Sealed(String),

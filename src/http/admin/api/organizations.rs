@@ -160,6 +160,8 @@ pub async fn rename(
     params(("id" = String, Path, description = "The organization's id"), DeleteQuery),
     responses(
         (status = 200, description = "Deleted", body = DeletedBody),
+        (status = 400, description = "A malformed query (force is true or false)", body = ErrorBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
         (status = 404, description = "No such organization", body = ErrorBody),
         (status = 409, description = "It still owns apps (use force)", body = ErrorBody),

@@ -14,9 +14,11 @@ use crate::state::AppState;
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UsersQuery {
-    /// Page number, from 1 (default 1).
+    /// Page number, 1 to 1,000,000 (default 1).
+    #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<u64>,
     /// Users per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     per_page: Option<u64>,
     /// An email address (exact; needs the `user` role) or the beginning of a user id.
     q: Option<String>,
