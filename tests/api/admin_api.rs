@@ -260,6 +260,13 @@ async fn users_page_and_search_and_personal_data_only_for_user_role() {
     let (status, page) = get("/api/users?page=2&per_page=2".into(), user.clone()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["total"], 5);
+    // Pages too far to address are refused, never passed on as a SQL offset.
+    for far in ["1000001", "9223372036854775807"] {
+        let (status, body) = get(format!("/api/users?page={far}"), user.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{far}: {body}");
+    }
+    let (status, _) = get("/api/users?page=1000000".into(), user.clone()).await;
+    assert_eq!(status, StatusCode::OK, "the last page one may ask for");
     assert_eq!(page["page"], 2);
     let users = page["users"].as_array().unwrap();
     assert_eq!(users.len(), 2);
