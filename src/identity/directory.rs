@@ -122,6 +122,19 @@ fn record(pii: &Pii, row: UserRow, with_personal_data: bool) -> Result<UserRecor
     })
 }
 
+/// One user; personal data is opened only with `with_personal_data`.
+pub async fn find_user_record(
+    db: &Db,
+    pii: &Pii,
+    id: &str,
+    with_personal_data: bool,
+) -> Result<UserRecord, UserError> {
+    let row = users::find_user(db, id)
+        .await?
+        .ok_or_else(|| UserError::UnknownUser(id.to_owned()))?;
+    record(pii, row, with_personal_data)
+}
+
 /// The id of the user with this email, if any.
 pub async fn find_user_id_by_email(
     db: &Db,

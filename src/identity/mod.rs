@@ -1,5 +1,6 @@
 //! Users, passwords (scrypt), personal-data protection.
 
+mod account;
 mod directory;
 mod email;
 mod login;
@@ -7,8 +8,10 @@ mod password;
 mod pii;
 mod users;
 
+pub use account::{delete_user, disable_user, enable_user, rename_user, revoke_user_sessions};
 pub use directory::{
-    find_user_id_by_email, find_users_page, UserPage, UserRecord, UserSearch, MAX_PER_PAGE,
+    find_user_id_by_email, find_user_record, find_users_page, UserPage, UserRecord, UserSearch,
+    MAX_PER_PAGE,
 };
 pub use email::{Email, EmailError};
 pub use login::{
@@ -16,4 +19,6 @@ pub use login::{
 };
 pub use password::{PasswordError, PasswordHasher, Verification};
 pub use pii::Pii;
-pub use users::{check_new_user, create_user, list_users, NewUser, UserError, UserSummary};
+pub use users::{
+    check_new_user, create_user, create_user_record, list_users, NewUser, UserError, UserSummary,
+};

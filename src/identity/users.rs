@@ -40,6 +40,8 @@ pub enum UserError {
     InvalidSearch,
     #[error("page must be 1 to 1000000 and per_page 1 to 200")]
     InvalidPage,
+    #[error("no user {0}")]
+    UnknownUser(String),
     #[error("personal data of user {0} cannot be decrypted (wrong master key?)")]
     Sealed(String),
     #[error(transparent)]
@@ -55,7 +57,7 @@ impl From<StoreError> for UserError {
     }
 }
 
-fn check_name(name: &str) -> Result<String, UserError> {
+pub(super) fn check_name(name: &str) -> Result<String, UserError> {
     let name = name.trim();
     let count = name.chars().count();
     if count == 0 || count > 200 || name.chars().any(char::is_control) {
@@ -105,6 +107,18 @@ pub async fn create_user(
     )
     .await?;
     Ok(id)
+}
+
+/// Creates a user with a password; returns the new user with personal data opened.
+pub async fn create_user_record(
+    db: &Db,
+    pii: &Pii,
+    hasher: &PasswordHasher,
+    clock: &Arc<dyn Clock>,
+    new: NewUser,
+) -> Result<super::UserRecord, UserError> {
+    let id = create_user(db, pii, hasher, clock, new).await?;
+    super::find_user_record(db, pii, &id, true).await
 }
 
 /// Every user with personal data opened.

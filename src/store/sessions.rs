@@ -60,6 +60,22 @@ pub async fn revoke_session(db: &Db, id: &str, now: DateTime<Utc>) -> Result<boo
     Ok(result.rows_affected == 1)
 }
 
+/// Ends every live session of a user; returns how many.
+pub async fn revoke_user_sessions(
+    db: &Db,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let result = Entity::update_many()
+        .col_expr(Column::RevokedAt, Expr::value(now))
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::RevokedAt.is_null())
+        .filter(Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 /// Deletes sessions past their expiry.
 pub async fn delete_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, StoreError> {
     Ok(Entity::delete_many()

@@ -1,6 +1,7 @@
 //! Users (accounts database). Personal data arrives sealed; this layer never sees plaintext.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::entities::user;
@@ -58,6 +59,53 @@ pub async fn update_password_hash(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Replaces a user's sealed name (`None` clears it); `false` when no such user.
+pub async fn update_name(
+    db: &Db,
+    id: &str,
+    name_sealed: Option<Vec<u8>>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let result = user::Entity::update_many()
+        .col_expr(user::Column::NameSealed, Expr::value(name_sealed))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Disables (`Some(now)`) or enables (`None`) a user; a user already in that state keeps the
+/// time it was disabled at. `false` when no such user.
+pub async fn update_disabled_at(
+    db: &Db,
+    id: &str,
+    disabled_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let mut update = user::Entity::update_many()
+        .col_expr(user::Column::DisabledAt, Expr::value(disabled_at))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(id));
+    update = match disabled_at {
+        Some(_) => update.filter(user::Column::DisabledAt.is_null()),
+        None => update.filter(user::Column::DisabledAt.is_not_null()),
+    };
+    if update.exec(db).await?.rows_affected == 1 {
+        return Ok(true);
+    }
+    Ok(find_user(db, id).await?.is_some())
+}
+
+/// Deletes a user; `false` when no such user.
+pub async fn delete_user(db: &Db, id: &str) -> Result<bool, StoreError> {
+    Ok(user::Entity::delete_by_id(id.to_owned())
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
 }
 
 /// The user with this email index.

@@ -9,6 +9,7 @@ mod access;
 mod admin_access;
 mod admin_api;
 mod admin_setup;
+mod admin_users;
 mod authorize;
 mod cli;
 mod client_assertion;

@@ -21,6 +21,13 @@ use crate::http::error::admin_server_error;
     ),
     paths(
         users::list,
+        users::create,
+        users::show,
+        users::rename,
+        users::disable,
+        users::enable,
+        users::revoke_sessions,
+        users::delete,
         organizations::list,
         organizations::create,
         organizations::show,
