@@ -22,7 +22,13 @@ pub struct AppOrganizationBody {
 pub struct DefaultResourceBody {
     /// A registered resource's identifier (the `aud`), or `null` to clear it; required.
     #[serde(deserialize_with = "Option::deserialize")]
-    #[schema(required = true, example = "https://api.example.com")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 2048,
+        pattern = r#"^(?:[Hh][Tt][Tt][Pp][Ss]?:[!"$-~]*|urn:[A-Za-z0-9][A-Za-z0-9-]{1,31}:[!"$-~]+)$"#,
+        example = "https://api.example.com"
+    )]
     resource: Option<String>,
 }
 
@@ -33,6 +39,7 @@ pub struct DefaultResourceBody {
     responses(
         (status = 200, description = "Moved", body = AppOrganizationBody),
         (status = 400, description = "Bad body", body = ErrorBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the user operator role", body = ErrorBody),
         (status = 404, description = "No such app or organization", body = ErrorBody),
     ),
@@ -60,6 +67,7 @@ pub async fn organization(
     responses(
         (status = 200, description = "Set or cleared", body = DefaultResourceBody),
         (status = 400, description = "Not a valid resource identifier", body = ErrorBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the user operator role", body = ErrorBody),
         (status = 404, description = "No such app, or no resource registered under this identifier", body = ErrorBody),
     ),

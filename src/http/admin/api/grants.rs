@@ -58,7 +58,8 @@ pub struct GrantListBody {
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct NewGrantBody {
     subject_kind: SubjectKind,
-    /// A user id, or an app's client id.
+    /// A user id (1 to 64 printable ASCII characters), or an app's client id.
+    #[schema(min_length = 1)]
     subject_id: String,
     /// Only in this organization; absent or `null`: globally.
     #[serde(default)]
@@ -70,6 +71,8 @@ pub struct NewGrantBody {
     params(("id" = String, Path, description = "The role's id")),
     responses(
         (status = 200, description = "The role's grants, oldest first", body = GrantListBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
         (status = 404, description = "No such role", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
@@ -90,6 +93,7 @@ pub async fn list(id: web::Path<String>, state: web::Data<AppState>) -> HttpResp
     responses(
         (status = 201, description = "Granted", body = GrantBody),
         (status = 400, description = "Bad subject", body = ErrorBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
         (status = 404, description = "No such role, app or organization", body = ErrorBody),
         (status = 409, description = "The same grant exists", body = ErrorBody),
@@ -118,6 +122,7 @@ pub async fn create(
     params(("id" = String, Path, description = "The grant's id")),
     responses(
         (status = 204, description = "Revoked"),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
         (status = 404, description = "No such grant", body = ErrorBody),
     ),

@@ -45,8 +45,9 @@ pub struct KeyListBody {
 /// What to rotate; an empty body rotates every configured algorithm on the schedule.
 #[derive(serde::Deserialize, Default, utoipa::ToSchema)]
 pub struct RotateBody {
-    /// Only this algorithm (ES256, RS256, PS256, EdDSA).
+    /// Only this algorithm (ES256, RS256, PS256, EdDSA), which must be in `keys.algorithms`.
     #[serde(default)]
+    #[schema(pattern = "^(?:ES256|RS256|PS256|EdDSA)$", example = "ES256")]
     alg: Option<String>,
     /// The successor signs at once (for a compromised key).
     #[serde(default)]
@@ -99,21 +100,27 @@ fn bad_request(text: &str) -> HttpResponse {
 
 #[utoipa::path(
     post, path = "/api/keys/rotate", tag = "keys",
-    request_body(content = RotateBody, description = "Optional", content_type = "application/json"),
+    request_body(
+        content = Option<RotateBody>,
+        description = "Optional: an absent or empty body (or `null`) rotates every configured algorithm on the schedule",
+        content_type = "application/json"
+    ),
     responses(
         (status = 200, description = "Rotated", body = RotateResultBody),
         (status = 400, description = "Bad algorithm or options", body = ErrorBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
 )]
 pub async fn rotate(body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
-    // An empty body means the defaults; a body that does not parse is refused, never defaulted.
+    // An absent or empty (whitespace only) body, whatever the content type says, or a JSON
+    // `null` means the defaults; a body that does not parse is refused, never defaulted.
     let body: RotateBody = if body.iter().all(u8::is_ascii_whitespace) {
         RotateBody::default()
     } else {
-        match serde_json::from_slice(&body) {
-            Ok(body) => body,
+        match serde_json::from_slice::<Option<RotateBody>>(&body) {
+            Ok(body) => body.unwrap_or_default(),
             Err(err) => return bad_request(&format!("the body is not a valid rotation: {err}")),
         }
     };

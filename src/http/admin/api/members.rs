@@ -8,13 +8,44 @@ use crate::access::{self, Member, OrgRole};
 use crate::http::error::access_error;
 use crate::state::AppState;
 
+/// A member's role in an organization.
+#[derive(Debug, Clone, Copy, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MemberRole {
+    /// Manages the members and every app of the organization.
+    Admin,
+    /// Modifies the apps shared with them for modify; reads those shared for read.
+    User,
+    /// Reads the apps shared with them, whatever the share says.
+    Guest,
+}
+
+impl From<MemberRole> for OrgRole {
+    fn from(role: MemberRole) -> Self {
+        match role {
+            MemberRole::Admin => Self::Admin,
+            MemberRole::User => Self::User,
+            MemberRole::Guest => Self::Guest,
+        }
+    }
+}
+
+impl From<OrgRole> for MemberRole {
+    fn from(role: OrgRole) -> Self {
+        match role {
+            OrgRole::Admin => Self::Admin,
+            OrgRole::User => Self::User,
+            OrgRole::Guest => Self::Guest,
+        }
+    }
+}
+
 /// A member of an organization.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct MemberBody {
     org_id: String,
     user_id: String,
-    /// `admin`, `user` or `guest`.
-    role: String,
+    role: MemberRole,
     created_at: DateTime<Utc>,
 }
 
@@ -23,7 +54,7 @@ impl From<Member> for MemberBody {
         Self {
             org_id: m.org_id,
             user_id: m.user_id,
-            role: m.role.as_str().to_owned(),
+            role: m.role.into(),
             created_at: m.created_at,
         }
     }
@@ -38,9 +69,8 @@ pub struct MemberListBody {
 /// A member's role.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct MemberRoleBody {
-    /// `admin` (manages the members and every app of the organization), `user` or `guest`.
     #[schema(example = "user")]
-    role: String,
+    role: MemberRole,
 }
 
 #[utoipa::path(
@@ -67,13 +97,15 @@ pub async fn list(id: web::Path<String>, state: web::Data<AppState>) -> HttpResp
     put, path = "/api/organizations/{id}/members/{user_id}", tag = "organizations",
     params(
         ("id" = String, Path, description = "The organization's id"),
-        ("user_id" = String, Path, description = "The user's id"),
+        ("user_id" = String, Path, description = "The user's id: 1 to 64 printable ASCII characters",
+            min_length = 1, max_length = 64, pattern = "^[!-~]{1,64}$"),
     ),
     request_body = MemberRoleBody,
     responses(
         (status = 200, description = "The member's role was changed", body = MemberBody),
         (status = 201, description = "The user was added", body = MemberBody),
         (status = 400, description = "Bad role or user id", body = ErrorBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the user operator role", body = ErrorBody),
         (status = 404, description = "No such organization", body = ErrorBody),
         (status = 409, description = "It would leave the organization without an admin", body = ErrorBody),
@@ -86,10 +118,7 @@ pub async fn put(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let (org_id, user_id) = path.into_inner();
-    let role = match body.role.parse::<OrgRole>() {
-        Ok(role) => role,
-        Err(err) => return access_error(&err),
-    };
+    let role = OrgRole::from(body.role);
     match access::set_member(&state.dbs.ops, &state.clock, &org_id, &user_id, role).await {
         Ok((member, true)) => HttpResponse::Created().json(MemberBody::from(member)),
         Ok((member, false)) => HttpResponse::Ok().json(MemberBody::from(member)),
@@ -105,6 +134,7 @@ pub async fn put(
     ),
     responses(
         (status = 204, description = "Removed"),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the user operator role", body = ErrorBody),
         (status = 404, description = "No such organization or member", body = ErrorBody),
         (status = 409, description = "The last admin cannot be removed", body = ErrorBody),

@@ -38,17 +38,31 @@ pub struct OrganizationListBody {
 /// A new organization.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct NewOrganizationBody {
-    /// 1 to 200 characters, unique.
+    /// 1 to 200 characters without control characters once leading and trailing whitespace
+    /// is trimmed; unique.
+    #[schema(
+        min_length = 1,
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]{0,198}[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        example = "Acme"
+    )]
     name: String,
-    /// A user id that becomes the organization's first admin member.
+    /// A user id (1 to 64 printable ASCII characters) that becomes the organization's first
+    /// admin member.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 64, pattern = "^[!-~]{1,64}$")]
     first_admin: Option<String>,
 }
 
 /// An organization's new name.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct RenameBody {
-    /// 1 to 200 characters, unique.
+    /// 1 to 200 characters without control characters once leading and trailing whitespace
+    /// is trimmed; unique.
+    #[schema(
+        min_length = 1,
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]{0,198}[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        example = "Acme"
+    )]
     name: String,
 }
 
@@ -119,6 +133,8 @@ pub async fn create(
     params(("id" = String, Path, description = "The organization's id")),
     responses(
         (status = 200, description = "The organization", body = OrganizationBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
         (status = 404, description = "No such organization", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
@@ -138,6 +154,7 @@ pub async fn show(id: web::Path<String>, state: web::Data<AppState>) -> HttpResp
     responses(
         (status = 200, description = "Renamed", body = OrganizationBody),
         (status = 400, description = "Bad name", body = ErrorBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the user operator role", body = ErrorBody),
         (status = 404, description = "No such organization", body = ErrorBody),
         (status = 409, description = "The name is taken", body = ErrorBody),

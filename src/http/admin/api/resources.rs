@@ -39,10 +39,23 @@ pub struct ResourceListBody {
 /// A resource to register.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct NewResourceBody {
-    /// An https URI, an http URI on a loopback host, or a `urn:`; unique.
-    #[schema(example = "https://api.example.com")]
+    /// An https URI, an http URI on a loopback host, or a `urn:<namespace>:<name>`; printable
+    /// ASCII without a fragment, at most 2048 characters; unique. (The pattern does not check
+    /// the host: http on a non-loopback host matches it and is refused.)
+    #[schema(
+        min_length = 1,
+        max_length = 2048,
+        pattern = r#"^(?:[Hh][Tt][Tt][Pp][Ss]?:[!"$-~]*|urn:[A-Za-z0-9][A-Za-z0-9-]{1,31}:[!"$-~]+)$"#,
+        example = "https://api.example.com"
+    )]
     identifier: String,
-    /// 1 to 200 characters.
+    /// 1 to 200 characters without control characters once leading and trailing whitespace
+    /// is trimmed.
+    #[schema(
+        min_length = 1,
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]{0,198}[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        example = "Reports API"
+    )]
     name: String,
 }
 
@@ -75,19 +88,34 @@ pub struct RightListBody {
     rights: Vec<RightBody>,
 }
 
+/// A parameter a right may be constrained by: a plain string, validated by the domain.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+#[schema(pattern = "^[a-z][a-z0-9_]{0,63}$", example = "region")]
+pub struct ParameterNameText(String);
+
 /// A right to add to a resource's catalog.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct NewRightBody {
-    /// `[a-z0-9][a-z0-9_.:-]{0,99}`, unique in the resource.
-    #[schema(example = "reports:read")]
+    /// Unique in the resource.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9][a-z0-9_.:-]{0,99}$",
+        example = "reports:read"
+    )]
     name: String,
-    /// At most 1000 characters.
+    /// At most 1000 characters once leading and trailing whitespace is trimmed; line breaks
+    /// and tabs are the only control characters allowed.
     #[serde(default)]
+    #[schema(
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{0,998}[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?)?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     description: String,
     /// Names (`[a-z][a-z0-9_]{0,63}`) a role may constrain the right by.
     #[serde(default)]
     #[schema(example = json!(["region"]))]
-    parameters: Vec<String>,
+    parameters: Vec<ParameterNameText>,
 }
 
 #[utoipa::path(
@@ -114,6 +142,7 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
     responses(
         (status = 201, description = "Registered", body = ResourceBody),
         (status = 400, description = "Bad identifier or name", body = ErrorBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
         (status = 409, description = "The identifier is taken", body = ErrorBody),
     ),
@@ -133,6 +162,8 @@ pub async fn create(body: web::Json<NewResourceBody>, state: web::Data<AppState>
     params(("id" = String, Path, description = "The resource's id")),
     responses(
         (status = 200, description = "The resource", body = ResourceBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
         (status = 404, description = "No such resource", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
@@ -150,6 +181,7 @@ pub async fn show(id: web::Path<String>, state: web::Data<AppState>) -> HttpResp
     params(("id" = String, Path, description = "The resource's id")),
     responses(
         (status = 204, description = "Deleted, with its rights, roles and grants"),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
         (status = 404, description = "No such resource", body = ErrorBody),
     ),
@@ -167,6 +199,8 @@ pub async fn delete(id: web::Path<String>, state: web::Data<AppState>) -> HttpRe
     params(("id" = String, Path, description = "The resource's id")),
     responses(
         (status = 200, description = "The resource's rights, by name", body = RightListBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
         (status = 404, description = "No such resource", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
@@ -187,6 +221,7 @@ pub async fn list_rights(id: web::Path<String>, state: web::Data<AppState>) -> H
     responses(
         (status = 201, description = "Added to the catalog", body = RightBody),
         (status = 400, description = "Bad name, description or parameter", body = ErrorBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
         (status = 404, description = "No such resource", body = ErrorBody),
         (status = 409, description = "The resource has a right of this name", body = ErrorBody),
@@ -198,12 +233,14 @@ pub async fn add_right(
     body: web::Json<NewRightBody>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
+    let body = body.into_inner();
+    let parameters: Vec<String> = body.parameters.into_iter().map(|p| p.0).collect();
     let added = access::add_right(
         &state.dbs.ops,
         &id,
         &body.name,
         &body.description,
-        &body.parameters,
+        &parameters,
     )
     .await;
     match added {
@@ -217,6 +254,7 @@ pub async fn add_right(
     params(("id" = String, Path, description = "The right's id")),
     responses(
         (status = 204, description = "Deleted, and taken out of every role"),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
         (status = 404, description = "No such right", body = ErrorBody),
     ),

@@ -39,11 +39,20 @@ pub struct RoleListBody {
 /// A role to create.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct NewRoleBody {
-    /// `[a-z0-9][a-z0-9_.:-]{0,99}`, unique in the resource.
-    #[schema(example = "analyst")]
+    /// Unique in the resource.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9][a-z0-9_.:-]{0,99}$",
+        example = "analyst"
+    )]
     name: String,
-    /// At most 1000 characters.
+    /// At most 1000 characters once leading and trailing whitespace is trimmed; line breaks
+    /// and tabs are the only control characters allowed.
     #[serde(default)]
+    #[schema(
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{0,998}[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?)?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     description: String,
 }
 
@@ -89,6 +98,8 @@ pub struct RoleRightConstraintsBody {
     params(("id" = String, Path, description = "The resource's id")),
     responses(
         (status = 200, description = "The resource's roles, by name", body = RoleListBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
         (status = 404, description = "No such resource", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
@@ -109,6 +120,7 @@ pub async fn list(id: web::Path<String>, state: web::Data<AppState>) -> HttpResp
     responses(
         (status = 201, description = "Created, holding no right yet", body = RoleBody),
         (status = 400, description = "Bad name or description", body = ErrorBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
         (status = 404, description = "No such resource", body = ErrorBody),
         (status = 409, description = "The resource has a role of this name", body = ErrorBody),
@@ -131,6 +143,7 @@ pub async fn create(
     params(("id" = String, Path, description = "The role's id")),
     responses(
         (status = 204, description = "Deleted, with its grants"),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
         (status = 404, description = "No such role", body = ErrorBody),
     ),
@@ -148,6 +161,8 @@ pub async fn delete(id: web::Path<String>, state: web::Data<AppState>) -> HttpRe
     params(("id" = String, Path, description = "The role's id")),
     responses(
         (status = 200, description = "The rights in the role, by name", body = RoleRightListBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
         (status = 404, description = "No such role", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
@@ -171,6 +186,7 @@ pub async fn list_rights(id: web::Path<String>, state: web::Data<AppState>) -> H
     responses(
         (status = 201, description = "The right is in the role", body = RoleRightBody),
         (status = 400, description = "A right of another resource, an undeclared parameter or a bad value", body = ErrorBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
         (status = 404, description = "No such role or right", body = ErrorBody),
         (status = 409, description = "The right is already in the role (remove it to change its constraints)", body = ErrorBody),
@@ -198,6 +214,7 @@ pub async fn put_right(
     ),
     responses(
         (status = 204, description = "Taken out of the role"),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
         (status = 404, description = "No such role, or the right is not in it", body = ErrorBody),
     ),

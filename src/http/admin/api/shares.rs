@@ -8,13 +8,40 @@ use crate::access::{self, Share, ShareAccess};
 use crate::http::error::access_error;
 use crate::state::AppState;
 
+/// What a share lets its user do with the app.
+#[derive(Debug, Clone, Copy, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ShareAccessLevel {
+    /// Read the app.
+    Read,
+    /// Modify the app (a guest of the app's organization still only reads it).
+    Modify,
+}
+
+impl From<ShareAccessLevel> for ShareAccess {
+    fn from(level: ShareAccessLevel) -> Self {
+        match level {
+            ShareAccessLevel::Read => Self::Read,
+            ShareAccessLevel::Modify => Self::Modify,
+        }
+    }
+}
+
+impl From<ShareAccess> for ShareAccessLevel {
+    fn from(access: ShareAccess) -> Self {
+        match access {
+            ShareAccess::Read => Self::Read,
+            ShareAccess::Modify => Self::Modify,
+        }
+    }
+}
+
 /// An app shared with a user.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ShareBody {
     client_id: String,
     user_id: String,
-    /// `read` or `modify`.
-    access: String,
+    access: ShareAccessLevel,
     created_at: DateTime<Utc>,
 }
 
@@ -23,7 +50,7 @@ impl From<Share> for ShareBody {
         Self {
             client_id: s.client_id,
             user_id: s.user_id,
-            access: s.access.as_str().to_owned(),
+            access: s.access.into(),
             created_at: s.created_at,
         }
     }
@@ -38,9 +65,9 @@ pub struct ShareListBody {
 /// What a share lets its user do.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct ShareAccessBody {
-    /// `read` or `modify` (a guest of the app's organization never gets more than read).
+    /// A guest of the app's organization never gets more than read.
     #[schema(example = "read")]
-    access: String,
+    access: ShareAccessLevel,
 }
 
 #[utoipa::path(
@@ -67,12 +94,14 @@ pub async fn list(client_id: web::Path<String>, state: web::Data<AppState>) -> H
     put, path = "/api/apps/{client_id}/shares/{user_id}", tag = "apps",
     params(
         ("client_id" = String, Path, description = "The app's client id"),
-        ("user_id" = String, Path, description = "The user's id"),
+        ("user_id" = String, Path, description = "The user's id: 1 to 64 printable ASCII characters",
+            min_length = 1, max_length = 64, pattern = "^[!-~]{1,64}$"),
     ),
     request_body = ShareAccessBody,
     responses(
         (status = 200, description = "Shared (again, with this access)", body = ShareBody),
         (status = 400, description = "Bad access or user id", body = ErrorBody),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the user operator role", body = ErrorBody),
         (status = 404, description = "No such app", body = ErrorBody),
     ),
@@ -84,10 +113,7 @@ pub async fn put(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let (client_id, user_id) = path.into_inner();
-    let share_access = match body.access.parse::<ShareAccess>() {
-        Ok(share_access) => share_access,
-        Err(err) => return access_error(&err),
-    };
+    let share_access = ShareAccess::from(body.access);
     let shared = access::share_app(
         &state.dbs.ops,
         &state.clock,
@@ -110,6 +136,7 @@ pub async fn put(
     ),
     responses(
         (status = 204, description = "No longer shared"),
+        (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the user operator role", body = ErrorBody),
         (status = 404, description = "The app is not shared with this user", body = ErrorBody),
     ),
