@@ -5,20 +5,22 @@
 //! with the key's name and what is allowed.
 
 mod error;
+mod network;
 mod redact;
 mod validate;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
-use ipnet::{IpNet, Ipv4Net};
+use ipnet::IpNet;
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub use error::ConfigError;
+pub use network::{parse_network, NetworkError};
 pub use redact::redacted_toml;
 pub use validate::{decode_base64, is_loopback_host};
 
@@ -302,33 +304,6 @@ fn deserialize_networks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D
             parse_network(e).map_err(|m| serde::de::Error::custom(format!("item {i}: {m}")))
         })
         .collect()
-}
-
-fn parse_network(entry: &str) -> Result<IpNet, String> {
-    let entry = entry.trim();
-    let net = if entry.contains('/') {
-        entry.parse::<IpNet>().ok()
-    } else {
-        entry.parse::<IpAddr>().ok().map(IpNet::from)
-    }
-    .ok_or_else(|| format!("`{entry}` is not an IP address or CIDR range"))?;
-    // Peers are compared in canonical form, so a v4-mapped entry (RFC 4291 §2.5.5.2) must be
-    // stored as the IPv4 range it covers to ever match.
-    let net = match net {
-        IpNet::V6(v6) if v6.prefix_len() >= 96 => v6
-            .addr()
-            .to_ipv4_mapped()
-            .and_then(|v4| Ipv4Net::new(v4, v6.prefix_len() - 96).ok())
-            .map_or(net, IpNet::V4),
-        other => other,
-    };
-    if net.trunc() != net {
-        return Err(format!(
-            "`{entry}` has host bits set; did you mean `{}`?",
-            net.trunc()
-        ));
-    }
-    Ok(net)
 }
 
 fn sqlite_url(dir: &Path, file: &str) -> String {
