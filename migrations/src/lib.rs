@@ -19,6 +19,7 @@ mod m20261122_000011_create_consents;
 mod m20261122_000012_create_client_assertions;
 mod m20261122_000013_alter_apps_protections;
 mod m20261122_100001_create_users;
+mod m20261122_100002_create_totp_factors;
 mod m20261122_163000_create_organizations;
 mod m20261122_163001_create_app_access;
 mod m20261122_163002_create_resources;
@@ -26,6 +27,7 @@ mod m20261122_163003_create_role_grants;
 mod m20261122_170000_alter_tokens_resource;
 mod m20261122_180000_create_operators;
 mod m20261122_180001_create_setup_tokens;
+mod m20261122_190100_create_pending_logins;
 
 /// Migrations of the ops database: apps, keys, codes, tokens, sessions, operators, audit.
 pub struct OpsMigrator;
@@ -54,6 +56,7 @@ impl MigratorTrait for OpsMigrator {
             Box::new(m20261122_170000_alter_tokens_resource::Migration),
             Box::new(m20261122_180000_create_operators::Migration),
             Box::new(m20261122_180001_create_setup_tokens::Migration),
+            Box::new(m20261122_190100_create_pending_logins::Migration),
         ]
     }
 
@@ -68,7 +71,10 @@ pub struct AccountsMigrator;
 #[async_trait::async_trait]
 impl MigratorTrait for AccountsMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_100001_create_users::Migration)]
+        vec![
+            Box::new(m20261122_100001_create_users::Migration),
+            Box::new(m20261122_100002_create_totp_factors::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {

@@ -55,6 +55,8 @@ pub enum AccessError {
     OrgOwnsApps(u64),
     #[error("an organization must keep at least one admin: make another member admin first")]
     LastAdmin,
+    #[error("no such user `{0}`")]
+    UnknownUser(String),
     #[error("no organization `{0}`")]
     UnknownOrg(String),
     #[error("user `{user}` is not a member of organization `{org}`")]

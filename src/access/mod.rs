@@ -6,6 +6,7 @@
 mod app_access;
 mod error;
 mod grants;
+mod known_users;
 mod names;
 mod organizations;
 mod resources;
@@ -17,6 +18,9 @@ pub use app_access::{
 };
 pub use error::AccessError;
 pub use grants::{grant_role, list_role_grants, list_subject_grants, revoke_grant, Grant, Subject};
+pub use known_users::{
+    create_org_with_admin, grant_role_to, require_user, set_user_member, share_app_with_user,
+};
 pub use names::{OrgName, ParameterName, ResourceIdentifier, RightName, RoleName};
 pub use organizations::{
     add_member, create_org, delete_org, find_member, find_org, list_members, list_orgs,

@@ -61,8 +61,16 @@ pub enum AppError {
     NoSecrets,
     #[error("no usable key `{0}` for this app")]
     UnknownKey(String),
+    #[error("the old key's end of validity must not be in the past")]
+    OldKeyEndInPast,
+    #[error("page must be 1 to 1000000 and per_page 1 to 200")]
+    InvalidPage,
+    #[error("search by at most 200 characters of an app's name or client id, without control characters")]
+    InvalidSearch,
     #[error("no app `{0}`")]
     UnknownApp(String),
+    #[error("app `{0}` is an operator of the admin API: it cannot be deleted while it is one")]
+    Operator(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -90,10 +98,15 @@ impl AppError {
             Self::LogoUri => "logo_uri",
             Self::InvalidLabel => "label",
             Self::InvalidExpiry => "expires_in",
+            Self::OldKeyEndInPast => "old_key_expires_at",
+            Self::InvalidPage => "page",
+            Self::InvalidSearch => "q",
             Self::MissingKeys | Self::TwoKeySources | Self::Keys(_) => "jwks",
-            Self::NoSecrets | Self::UnknownKey(_) | Self::UnknownApp(_) | Self::Store(_) => {
-                return None
-            }
+            Self::NoSecrets
+            | Self::UnknownKey(_)
+            | Self::UnknownApp(_)
+            | Self::Operator(_)
+            | Self::Store(_) => return None,
         })
     }
 }

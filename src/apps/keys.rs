@@ -121,6 +121,31 @@ pub async fn rotate_keys(
     })
 }
 
+/// Adds a key and lets one usable key (`key_id`) expire at `old_until` (now: at once), or
+/// earlier if it already expires sooner; the app's other keys are left as they are.
+pub async fn rotate_key(
+    db: &Db,
+    clock: &Arc<dyn Clock>,
+    app: &RegisteredApp,
+    key_id: &str,
+    old_until: DateTime<Utc>,
+) -> Result<CreatedKey, AppError> {
+    let now = clock.now();
+    if old_until < now {
+        return Err(AppError::OldKeyEndInPast);
+    }
+    let (row, secret) = new_key(app, "rotated".into(), now, None)?;
+    if !apps::rotate_secret(db, &row, key_id, old_until).await? {
+        return Err(AppError::UnknownKey(key_id.to_owned()));
+    }
+    Ok(CreatedKey {
+        client_id: app.client_id.clone(),
+        key_id: row.id,
+        client_secret: secret,
+        expires_at: None,
+    })
+}
+
 /// Revokes one key at once.
 pub async fn revoke_key(
     db: &Db,

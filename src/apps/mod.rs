@@ -21,12 +21,16 @@ pub use error::AppError;
 pub use grant::{GrantType, UnknownGrant};
 pub use ip_allow::{IpAllowList, IpEntryError};
 pub use key_usage::KeyUsage;
-pub use keys::{create_key, list_keys, revoke_key, rotate_keys, CreatedKey, KeySummary};
+pub use keys::{
+    create_key, list_keys, revoke_key, rotate_key, rotate_keys, CreatedKey, KeySummary,
+};
 pub use origin::{is_listed, AllowedOrigin, OriginError};
 pub use protection::{Caller, Protection, Refusal};
 pub use redirect_uri::{RedirectUri, RedirectUriError};
 pub use register::{
-    create_app, find_app, list_apps, list_owned_apps, update_app, AppSummary, CreatedApp,
+    change_app, check_id_token_alg, create_app, delete_app, find_app, find_apps_page, list_apps,
+    list_owned_apps, register_app, update_app, AppPage, AppRemoval, AppSummary, CreatedApp,
+    MAX_APPS_PER_PAGE,
 };
 pub use registry::{AppRegistry, AuthMethod, RegisteredApp, SecretHash};
 pub use return_url::{is_allowed_return_url, RedirectPrefix};

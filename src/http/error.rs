@@ -6,6 +6,7 @@ use actix_web::HttpResponse;
 use serde_json::json;
 
 use crate::access::AccessError;
+use crate::apps::AppError;
 use crate::identity::UserError;
 use crate::oauth::OAuthError;
 
@@ -52,6 +53,7 @@ pub fn access_error(err: &AccessError) -> HttpResponse {
     let (status, code) = match err {
         E::Store(_) => return admin_server_error(err),
         E::UnknownOrg(_)
+        | E::UnknownUser(_)
         | E::UnknownApp(_)
         | E::UnknownResource(_)
         | E::UnknownRight(_)
@@ -79,9 +81,27 @@ pub fn user_error(err: &UserError) -> HttpResponse {
     match err {
         UserError::Store(_) | UserError::Sealed(_) => admin_server_error(err),
         UserError::Password(crate::identity::PasswordError::Hash(_)) => admin_server_error(err),
-        UserError::DuplicateEmail => {
+        UserError::DuplicateEmail | UserError::SoleAdmin(_) => {
             admin_error(StatusCode::CONFLICT, "conflict", &err.to_string())
         }
         _ => admin_error(StatusCode::BAD_REQUEST, "invalid_request", &err.to_string()),
     }
+}
+
+/// App errors as the admin API shows them: an unknown app or key 404, keys for an app that has
+/// none 409, bad settings 400 naming the `field` they are about.
+pub fn app_error(err: &AppError) -> HttpResponse {
+    let (status, code) = match err {
+        AppError::Store(_) => return admin_server_error(err),
+        AppError::UnknownApp(_) | AppError::UnknownKey(_) => (StatusCode::NOT_FOUND, "not_found"),
+        AppError::NoSecrets | AppError::Operator(_) => (StatusCode::CONFLICT, "conflict"),
+        _ => (StatusCode::BAD_REQUEST, "invalid_request"),
+    };
+    let mut body = json!({ "error": code, "error_description": err.to_string() });
+    if let Some(field) = err.field() {
+        body["field"] = field.into();
+    }
+    HttpResponse::build(status)
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .json(body)
 }

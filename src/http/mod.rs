@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod error;
+mod form;
 pub mod middleware;
 mod page;
 pub mod public;

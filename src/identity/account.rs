@@ -1,13 +1,49 @@
 //! An operator's changes to an existing user: rename, disable and enable, end sessions, delete.
-//! Users live in the accounts database and sessions in the ops database (DESIGN.md "Storage"),
-//! so no transaction spans both: each change is ordered so a failure half-way leaves the user
-//! no more able to sign in than before, and a retry finishes the job.
+//! Users live in the accounts database and everything that names them (sessions, tokens, codes,
+//! memberships, shares, grants, consents) in the ops database (DESIGN.md "Storage"), so no
+//! transaction spans both: each change is ordered so a failure half-way leaves the user no more
+//! able to sign in or use a token than before, and a retry finishes the job.
 
 use chrono::{DateTime, Utc};
 
 use super::users::check_name;
 use super::{find_user_record, Pii, UserError, UserRecord};
+use crate::access::OrgRole;
+use crate::store::user_rows::{self, EndedAccess, UserRowsDelete};
 use crate::store::{sessions, users, Databases};
+
+/// What disabling (or deleting) a user ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccessEnded {
+    pub sessions: u64,
+    /// Refresh tokens that could still have been used (the access tokens of the same grants are
+    /// revoked with them).
+    pub refresh_tokens: u64,
+    /// Authorization codes that could still have been redeemed.
+    pub authorization_codes: u64,
+}
+
+impl From<EndedAccess> for AccessEnded {
+    fn from(e: EndedAccess) -> Self {
+        Self {
+            sessions: e.sessions,
+            refresh_tokens: e.grants.refresh_tokens,
+            authorization_codes: e.grants.codes,
+        }
+    }
+}
+
+/// What deleting a user removed from the ops database.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeletedUser {
+    pub ended: AccessEnded,
+    pub memberships: u64,
+    pub shares: u64,
+    pub grants: u64,
+    pub consents: u64,
+    /// Organizations the user was the only admin of: left without one by a forced delete.
+    pub orgs_without_admin: Vec<String>,
+}
 
 /// Sets (or with `None` clears) a user's name; returns the user.
 pub async fn rename_user(
@@ -29,16 +65,26 @@ pub async fn rename_user(
     find_user_record(&dbs.accounts, pii, id, true).await
 }
 
-/// Disables a user and ends all their live sessions; returns how many sessions ended. The user is
-/// disabled first, so no new sign-in can start a session after the sessions are ended.
-pub async fn disable_user(dbs: &Databases, id: &str, now: DateTime<Utc>) -> Result<u64, UserError> {
+/// Disables a user and ends their access: live sessions, refresh tokens (with the access tokens
+/// of their grants) and outstanding authorization codes. The user is disabled first, so no new
+/// sign-in can start a session or a grant after the rest is ended.
+pub async fn disable_user_access(
+    dbs: &Databases,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<AccessEnded, UserError> {
     if !users::update_disabled_at(&dbs.accounts, id, Some(now), now).await? {
         return Err(UserError::UnknownUser(id.to_owned()));
     }
-    Ok(sessions::revoke_user_sessions(&dbs.ops, id, now).await?)
+    Ok(user_rows::end_user_access(&dbs.ops, id, now).await?.into())
 }
 
-/// Lets a disabled user sign in again.
+/// [`disable_user_access`], returning how many sessions ended.
+pub async fn disable_user(dbs: &Databases, id: &str, now: DateTime<Utc>) -> Result<u64, UserError> {
+    Ok(disable_user_access(dbs, id, now).await?.sessions)
+}
+
+/// Lets a disabled user sign in again. Tokens revoked when they were disabled stay revoked.
 pub async fn enable_user(dbs: &Databases, id: &str, now: DateTime<Utc>) -> Result<(), UserError> {
     if !users::update_disabled_at(&dbs.accounts, id, None, now).await? {
         return Err(UserError::UnknownUser(id.to_owned()));
@@ -58,12 +104,58 @@ pub async fn revoke_user_sessions(
     Ok(sessions::revoke_user_sessions(&dbs.ops, id, now).await?)
 }
 
-/// Deletes a user after disabling them and ending their sessions; returns how many sessions
-/// ended. A failure before the delete leaves the user disabled, and a retry completes it.
-pub async fn delete_user(dbs: &Databases, id: &str, now: DateTime<Utc>) -> Result<u64, UserError> {
-    let ended = disable_user(dbs, id, now).await?;
+/// Deletes a user with everything the ops database holds about them.
+///
+/// The only admin of an organization is not deleted ([`UserError::SoleAdmin`], nothing
+/// changed) unless `force`, which leaves those organizations without an admin for an operator
+/// to fix. The order, across two databases:
+/// 1. the sole-admin check (reads only), so a refusal changes nothing;
+/// 2. the user is disabled (accounts): from here on no sign-in or grant can start;
+/// 3. in one ops transaction: sessions ended, grants and codes revoked, memberships, shares,
+///    role grants and consents removed (the sole-admin check again, under the organizations'
+///    locks: losing that race leaves the user disabled, not deleted);
+/// 4. the user is deleted (accounts).
+///
+/// A failure after 2 leaves a disabled user with nothing or everything of step 3 done, and a
+/// retry completes it. The reverse order could leave grants and memberships naming a user who
+/// no longer exists, which no retry could find again.
+pub async fn delete_user_data(
+    dbs: &Databases,
+    id: &str,
+    force: bool,
+    now: DateTime<Utc>,
+) -> Result<DeletedUser, UserError> {
+    let admin = OrgRole::Admin.as_str();
+    if users::find_user(&dbs.accounts, id).await?.is_none() {
+        return Err(UserError::UnknownUser(id.to_owned()));
+    }
+    if !force {
+        let sole = user_rows::find_sole_admin_orgs(&dbs.ops, id, admin).await?;
+        if !sole.is_empty() {
+            return Err(UserError::SoleAdmin(sole));
+        }
+    }
+    if !users::update_disabled_at(&dbs.accounts, id, Some(now), now).await? {
+        return Err(UserError::UnknownUser(id.to_owned()));
+    }
+    let removed = match user_rows::delete_user_rows(&dbs.ops, id, admin, force, now).await? {
+        UserRowsDelete::Deleted(removed) => removed,
+        UserRowsDelete::SoleAdmin(orgs) => return Err(UserError::SoleAdmin(orgs)),
+    };
     if !users::delete_user(&dbs.accounts, id).await? {
         return Err(UserError::UnknownUser(id.to_owned()));
     }
-    Ok(ended)
+    Ok(DeletedUser {
+        ended: removed.ended.into(),
+        memberships: removed.memberships,
+        shares: removed.shares,
+        grants: removed.grants,
+        consents: removed.consents,
+        orgs_without_admin: removed.orgs_without_admin,
+    })
+}
+
+/// [`delete_user_data`] without force, returning how many sessions ended.
+pub async fn delete_user(dbs: &Databases, id: &str, now: DateTime<Utc>) -> Result<u64, UserError> {
+    Ok(delete_user_data(dbs, id, false, now).await?.ended.sessions)
 }

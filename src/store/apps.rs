@@ -2,13 +2,17 @@
 //! in the same transaction, so each instance's in-memory registry knows when to reload.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Condition, Expr, Func, LikeExpr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
-use super::entities::{app, app_secret, meta};
+use super::entities::{
+    app, app_access, app_secret, app_share, authorization_request, consent, meta, operator,
+    role_grant,
+};
+use super::issued_tokens::{self, GrantHolder, RevokedGrants};
 use super::{Db, StoreError};
 
 const APPS_VERSION: &str = "apps_version";
@@ -379,4 +383,196 @@ pub async fn rotate_secrets(
     bump_version(&txn, new.created_at).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Which apps a page lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppFilter {
+    All,
+    /// Apps whose name contains this, or whose id starts with it, ignoring case.
+    NameOrIdPrefix(String),
+}
+
+/// `text` with LIKE's wildcards and the escape character escaped by `\`.
+fn like_escaped(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// One page of apps, oldest first, and how many match in all.
+pub async fn find_page(
+    db: &Db,
+    filter: &AppFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<AppRow>, u64), StoreError> {
+    let mut query = app::Entity::find();
+    if let AppFilter::NameOrIdPrefix(text) = filter {
+        let text = like_escaped(&text.to_lowercase());
+        let lower = |column: app::Column| Expr::expr(Func::lower(Expr::col(column)));
+        query = query.filter(
+            Condition::any()
+                .add(lower(app::Column::Name).like(LikeExpr::new(format!("%{text}%")).escape('\\')))
+                .add(lower(app::Column::Id).like(LikeExpr::new(format!("{text}%")).escape('\\'))),
+        );
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_asc(app::Column::CreatedAt)
+        .order_by_asc(app::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_model)
+        .collect::<Result<_, _>>()?;
+    Ok((rows, total))
+}
+
+/// `expires_at IS NULL OR expires_at > at`: a secret still valid at `at`.
+fn unexpired_at(at: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(app_secret::Column::ExpiresAt.is_null())
+        .add(app_secret::Column::ExpiresAt.gt(at))
+}
+
+/// Adds a new secret and makes one usable secret of the app (`old_id`) expire at `old_until`
+/// (or earlier, if it already expires sooner), in one transaction; `false` (nothing written)
+/// when the app has no such usable secret.
+pub async fn rotate_secret(
+    db: &Db,
+    new: &SecretRow,
+    old_id: &str,
+    old_until: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let txn = db.begin().await?;
+    // A write that changes nothing comes first: the transaction holds the write lock before it
+    // decides (see `app_access::has_app`).
+    let usable = app_secret::Entity::update_many()
+        .col_expr(
+            app_secret::Column::ExpiresAt,
+            Expr::col(app_secret::Column::ExpiresAt).into(),
+        )
+        .filter(app_secret::Column::Id.eq(old_id))
+        .filter(app_secret::Column::AppId.eq(new.app_id.as_str()))
+        .filter(app_secret::Column::RevokedAt.is_null())
+        .filter(unexpired_at(new.created_at))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !usable {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    app_secret::Entity::update_many()
+        .col_expr(app_secret::Column::ExpiresAt, Expr::value(old_until))
+        .filter(app_secret::Column::Id.eq(old_id))
+        .filter(unexpired_at(old_until))
+        .exec(&txn)
+        .await?;
+    secret_model(new)
+        .insert(&txn)
+        .await
+        .map_err(|e| StoreError::from_insert(e, "secret"))?;
+    bump_version(&txn, new.created_at).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// What deleting an app removed and revoked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RemovedApp {
+    pub grants: RevokedGrants,
+    pub secrets: u64,
+    pub shares: u64,
+    pub role_grants: u64,
+    pub consents: u64,
+}
+
+/// What became of deleting an app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppDelete {
+    Deleted(RemovedApp),
+    NotFound,
+    /// Refused (nothing changed): the app is an operator of the admin API.
+    Operator,
+}
+
+/// Deletes an app with its secrets, access settings, shares, role grants, consents and pending
+/// authorization requests, and revokes every token and code issued to it, in one transaction.
+/// An app that is an operator is kept. (The foreign keys cascade too; deleting explicitly keeps
+/// the counts and does not depend on SQLite's `foreign_keys` pragma.)
+pub async fn delete_app(db: &Db, id: &str, now: DateTime<Utc>) -> Result<AppDelete, StoreError> {
+    let txn = db.begin().await?;
+    // A write first (the write lock before any read; a row lock in PostgreSQL).
+    let exists = app::Entity::update_many()
+        .col_expr(
+            app::Column::UpdatedAt,
+            Expr::col(app::Column::UpdatedAt).into(),
+        )
+        .filter(app::Column::Id.eq(id))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !exists {
+        txn.rollback().await?;
+        return Ok(AppDelete::NotFound);
+    }
+    if operator::Entity::find_by_id(("app".to_owned(), id.to_owned()))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        txn.rollback().await?;
+        return Ok(AppDelete::Operator);
+    }
+    let grants = issued_tokens::revoke_grants(&txn, GrantHolder::App(id), now).await?;
+    let secrets = app_secret::Entity::delete_many()
+        .filter(app_secret::Column::AppId.eq(id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let shares = app_share::Entity::delete_many()
+        .filter(app_share::Column::AppId.eq(id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    app_access::Entity::delete_many()
+        .filter(app_access::Column::AppId.eq(id))
+        .exec(&txn)
+        .await?;
+    let role_grants = role_grant::Entity::delete_many()
+        .filter(role_grant::Column::SubjectKind.eq("app"))
+        .filter(role_grant::Column::SubjectId.eq(id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let consents = consent::Entity::delete_many()
+        .filter(consent::Column::AppId.eq(id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    authorization_request::Entity::delete_many()
+        .filter(authorization_request::Column::AppId.eq(id))
+        .exec(&txn)
+        .await?;
+    app::Entity::delete_by_id(id.to_owned()).exec(&txn).await?;
+    bump_version(&txn, now).await?;
+    txn.commit().await?;
+    Ok(AppDelete::Deleted(RemovedApp {
+        grants,
+        secrets,
+        shares,
+        role_grants,
+        consents,
+    }))
 }

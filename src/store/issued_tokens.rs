@@ -1,11 +1,15 @@
 //! Tokens issued to users: access-token `jti`s by grant family, and refresh tokens. A family is
 //! the code a grant started from; a replayed code or a reused refresh token revokes it whole.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
 
-use super::entities::{access_token, refresh_token};
+use super::entities::{access_token, authorization_code, refresh_token};
 use super::{revoked_tokens, Db, StoreError};
 
 /// Records an access token issued in a family.
@@ -127,7 +131,7 @@ pub async fn is_family_revoked(db: &Db, family_id: &str) -> Result<bool, StoreEr
 /// family revoked until `marker_until`, so tokens a concurrent request is issuing in it right now
 /// are caught when that request checks the mark.
 pub async fn revoke_family(
-    db: &Db,
+    db: &impl ConnectionTrait,
     family_id: &str,
     now: DateTime<Utc>,
     marker_until: DateTime<Utc>,
@@ -163,4 +167,99 @@ pub async fn delete_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, StoreErr
         .await?
         .rows_affected;
     Ok(refresh + access)
+}
+
+/// What revoking every grant of a user or an app did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RevokedGrants {
+    /// Refresh tokens that could still have been used.
+    pub refresh_tokens: u64,
+    /// Authorization codes that could still have been redeemed.
+    pub codes: u64,
+}
+
+/// Whose grants [`revoke_grants`] ends.
+#[derive(Debug, Clone, Copy)]
+pub enum GrantHolder<'a> {
+    User(&'a str),
+    App(&'a str),
+}
+
+/// Revokes every grant family of a user (disabled or deleted) or an app (deleted): outstanding
+/// codes are marked used, so redeeming one is a replay; each family's refresh tokens and access
+/// tokens are revoked, and the family is marked revoked, so a token being issued in it right now
+/// is caught (see [`revoke_family`]). For an app, its access tokens outside any family too.
+/// Meant to run inside the caller's transaction.
+pub async fn revoke_grants(
+    db: &impl ConnectionTrait,
+    holder: GrantHolder<'_>,
+    now: DateTime<Utc>,
+) -> Result<RevokedGrants, StoreError> {
+    let (refresh_of, code_of) = match holder {
+        GrantHolder::User(id) => (
+            refresh_token::Column::UserId.eq(id),
+            authorization_code::Column::UserId.eq(id),
+        ),
+        GrantHolder::App(id) => (
+            refresh_token::Column::AppId.eq(id),
+            authorization_code::Column::AppId.eq(id),
+        ),
+    };
+    let live_refresh = refresh_token::Entity::find()
+        .filter(refresh_of.clone())
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .filter(refresh_token::Column::ExpiresAt.gt(now))
+        .filter(refresh_token::Column::FamilyExpiresAt.gt(now))
+        .count(db)
+        .await?;
+    let codes = authorization_code::Entity::update_many()
+        .col_expr(authorization_code::Column::UsedAt, Expr::value(now))
+        .filter(code_of.clone())
+        .filter(authorization_code::Column::UsedAt.is_null())
+        .filter(authorization_code::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?
+        .rows_affected;
+    // Each family's mark must outlive what could still be issued in it: a refresh family until
+    // its absolute end, a code's family (tokens issued without a refresh token) for as long as
+    // its code row is kept (a day past its expiry, longer than any access token lives).
+    let mut families: HashMap<String, DateTime<Utc>> = HashMap::new();
+    let mut keep_until = |family: String, until: DateTime<Utc>| {
+        let entry = families.entry(family).or_insert(until);
+        *entry = (*entry).max(until);
+    };
+    for row in refresh_token::Entity::find()
+        .filter(refresh_of)
+        .filter(refresh_token::Column::FamilyExpiresAt.gt(now))
+        .all(db)
+        .await?
+    {
+        keep_until(row.family_id, row.family_expires_at);
+    }
+    for row in authorization_code::Entity::find()
+        .filter(code_of)
+        .filter(authorization_code::Column::ExpiresAt.gt(now - chrono::Duration::days(1)))
+        .all(db)
+        .await?
+    {
+        keep_until(row.code_hash, row.expires_at + chrono::Duration::days(1));
+    }
+    for (family, until) in families {
+        revoke_family(db, &family, now, until.max(now)).await?;
+    }
+    if let GrantHolder::App(id) = holder {
+        let issued = access_token::Entity::find()
+            .filter(access_token::Column::AppId.eq(id))
+            .filter(access_token::Column::ExpiresAt.gt(now))
+            .all(db)
+            .await?;
+        for token in issued {
+            revoked_tokens::insert_revoked(db, &token.jti, token.expires_at).await?;
+        }
+    }
+    Ok(RevokedGrants {
+        refresh_tokens: live_refresh,
+        codes,
+    })
 }

@@ -12,12 +12,15 @@ pub mod meta;
 pub mod migrate;
 pub mod operators;
 pub mod organizations;
+pub mod pending_logins;
 pub mod redis;
 pub mod resources;
 pub mod revoked_tokens;
 pub mod sessions;
 pub mod setup_tokens;
 pub mod signing_keys;
+pub mod totp_factors;
+pub mod user_rows;
 pub mod users;
 
 use std::time::Duration;

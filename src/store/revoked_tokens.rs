@@ -2,14 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 use super::entities::revoked_token::{self, Column, Entity};
 use super::{Db, StoreError};
 
 /// Adds a `jti` to the revocation list (again is fine).
 pub async fn insert_revoked(
-    db: &Db,
+    db: &impl ConnectionTrait,
     jti: &str,
     expires_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {

@@ -12,6 +12,7 @@ use crate::admin_api::operator_token;
 use crate::common::{spawn_app, TestApp};
 
 mod memberships;
+mod unknown_users;
 
 const API: &str = "https://api.example.com";
 

@@ -11,8 +11,10 @@ use super::flow_errors::{authorize_url, PKCE};
 use crate::admin_api::operator_token;
 use crate::common::{hidden, location, spawn_app, TestApp};
 
+mod lifecycle;
+
 /// Sends an admin API request as the holder of `token`; returns the status and JSON body.
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     token: &str,
     method: Method,

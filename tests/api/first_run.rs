@@ -1,15 +1,18 @@
 //! The first-run promise: `tessera` with no arguments and no configuration starts on embedded
-//! defaults, and a second start reuses everything.
+//! defaults, prints a one-time setup link while no operator exists, and a second start reuses
+//! everything.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use crate::common::kids;
+use crate::common::{cli_with_env, kids, stderr};
 
 struct Started {
     child: Child,
     public: String,
     admin: String,
+    /// What it printed up to the admin address.
+    banner: Vec<String>,
     stderr: std::thread::JoinHandle<String>,
 }
 
@@ -39,11 +42,13 @@ fn start(cwd: &std::path::Path, extra_env: &[(&str, &str)]) -> Started {
         all
     });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = Vec::new();
     let mut url_after = |label: &str| loop {
         let line = lines
             .next()
             .expect("tessera exited before listening")
             .unwrap();
+        banner.push(line.clone());
         if line.contains(label) {
             return line.rsplit(' ').next().unwrap().to_owned();
         }
@@ -54,6 +59,7 @@ fn start(cwd: &std::path::Path, extra_env: &[(&str, &str)]) -> Started {
         child,
         public,
         admin,
+        banner,
         stderr,
     }
 }
@@ -198,4 +204,62 @@ async fn a_protection_refusal_is_logged_with_the_request_id() {
         !logs.contains(created["client_secret"].as_str().unwrap()),
         "the secret never reaches the logs"
     );
+}
+
+#[tokio::test]
+async fn serve_prints_the_setup_link_until_an_operator_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let cheap = [("TESSERA_PASSWORD__SCRYPT_LOG_N", "10")];
+    let first = start(dir.path(), &cheap);
+    let link = first
+        .banner
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("setup: "))
+        .unwrap_or_else(|| panic!("no setup link in {:#?}", first.banner))
+        .to_owned();
+    let token = link
+        .strip_prefix(&format!("{}/setup?token=", first.admin))
+        .unwrap_or_else(|| panic!("{link} is not on the admin listener {}", first.admin))
+        .to_owned();
+    assert_eq!(token.len(), 43, "256 random bits, base64url: {token}");
+    let page = reqwest::get(&link).await.unwrap();
+    assert_eq!(page.status(), 200, "the link opens the setup page");
+    let made_up = reqwest::get(format!("{}/setup?token=made-up", first.admin))
+        .await
+        .unwrap();
+    assert_ne!(made_up.status(), 200);
+    let logs = stop(first);
+    assert!(!logs.contains(&token), "the token stays out of the logs");
+
+    let env: Vec<(String, String)> = cheap
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let out = cli_with_env(
+        dir.path(),
+        &env,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "root@example.com",
+            "--password-stdin",
+        ],
+        Some("correct horse battery"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let second = start(dir.path(), &cheap);
+    let banner = second.banner.join("\n");
+    // Running (and so handling SIGTERM) before it is stopped.
+    let ready = reqwest::get(format!("{}/health/ready", second.admin))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    stop(second);
+    assert!(
+        !banner.contains("setup"),
+        "no link once an operator exists:\n{banner}"
+    );
+    assert!(!banner.contains("No operator"), "{banner}");
 }

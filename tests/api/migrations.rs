@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tessera::bootstrap::StartError;
 use tessera::clock::SystemClock;
 use tessera::store::migrate::{self, Target};
-use tessera::store::{apps, users, Databases};
+use tessera::store::{apps, pending_logins, totp_factors, users, Databases};
 
 use crate::common::{stdout, TestEnv};
 
@@ -31,6 +31,15 @@ async fn migrations_go_up_down_and_up_again() {
         .all(|m| m.is_applied));
     assert!(apps::find_all(&dbs.ops).await.unwrap().is_empty());
     assert!(users::find_all(&dbs.accounts).await.unwrap().is_empty());
+    assert!(totp_factors::find_factor(&dbs.accounts, "u1")
+        .await
+        .unwrap()
+        .is_none());
+    let now = chrono::Utc::now();
+    assert!(pending_logins::find_pending_login(&dbs.ops, "h1", now)
+        .await
+        .unwrap()
+        .is_none());
 
     let count = |t: Target| status.iter().filter(|m| m.target == t).count() as u32;
     migrate::down(&dbs, Target::Ops, count(Target::Ops))
@@ -49,6 +58,12 @@ async fn migrations_go_up_down_and_up_again() {
         "tables are gone after down"
     );
     assert!(users::find_all(&dbs.accounts).await.is_err());
+    assert!(totp_factors::find_factor(&dbs.accounts, "u1")
+        .await
+        .is_err());
+    assert!(pending_logins::find_pending_login(&dbs.ops, "h1", now)
+        .await
+        .is_err());
 
     migrate::up(&dbs).await.unwrap();
     assert!(migrate::status(&dbs)
@@ -57,6 +72,14 @@ async fn migrations_go_up_down_and_up_again() {
         .iter()
         .all(|m| m.is_applied));
     assert!(apps::find_all(&dbs.ops).await.unwrap().is_empty());
+    assert!(totp_factors::find_factor(&dbs.accounts, "u1")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(pending_logins::find_pending_login(&dbs.ops, "h1", now)
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]

@@ -48,6 +48,8 @@ work=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
+# The run's settings (longer stateful scenarios), read from the working directory.
+cp "$here/schemathesis.toml" "$work/schemathesis.toml"
 
 port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export TESSERA_DATA_DIR="$work/data"

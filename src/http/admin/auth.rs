@@ -162,7 +162,10 @@ pub async fn require(
         return Ok(req.into_response(forbidden(&text)));
     }
     let is_safe = matches!(req.method().as_str(), "GET" | "HEAD");
-    if by_session && !is_safe && !req.headers().contains_key(CSRF_HEADER) {
+    // A console page's form cannot set a header; it carries a per-form CSRF token instead,
+    // which its handler checks (`console::forms`).
+    let is_api = missing == Missing::Unauthorized;
+    if by_session && is_api && !is_safe && !req.headers().contains_key(CSRF_HEADER) {
         let text = format!("console requests that change something must send {CSRF_HEADER}");
         return Ok(req.into_response(forbidden(&text)));
     }

@@ -23,6 +23,8 @@ use crate::store::sessions::SessionRow;
 /// nothing else (no script, no framing).
 const PAGE_CSP: &str =
     "default-src 'none'; style-src 'self'; img-src 'self' https:; frame-ancestors 'none'; base-uri 'none'";
+/// The cookie naming a sign-in that waits for its second factor.
+const PENDING_LOGIN_COOKIE: &str = "tessera_pending_login";
 /// The one inline script of the form-post page.
 const FORM_POST_SCRIPT: &str = "document.forms[0].submit()";
 
@@ -59,14 +61,27 @@ pub fn csrf_cookie(req: &HttpRequest, state: &AppState) -> (String, Option<Cooki
     }
 }
 
-/// The browser's live session, if its cookie opens and its row is neither ended nor expired.
-/// Checks an email and password and starts a login session: `None` for every kind of failure,
-/// after the same work (DESIGN.md "Hosted pages").
+/// Where a sign-in with an email and password got to.
+pub enum PasswordSignIn {
+    /// Signed in: a session for a user without a second factor.
+    SignedIn(SessionRow),
+    /// The password was right and the user has a second factor: the code page comes next, and
+    /// this cookie names the pending sign-in. No session exists yet.
+    NeedsCode(Cookie<'static>),
+    /// Unknown email, disabled user or wrong password, all alike.
+    Failed,
+}
+
+/// Checks an email and password and starts a login session, or for a user with a second factor
+/// a pending sign-in that continues at `return_to` (our own path) once the code is right. Every
+/// kind of failure is the same `Failed`, after the same work (DESIGN.md "Hosted pages").
 pub async fn sign_in_with_password(
     state: &AppState,
     email: &str,
     password: secrecy::SecretString,
-) -> Result<Option<SessionRow>, identity::UserError> {
+    return_to: &str,
+    ui_locales: Option<&str>,
+) -> Result<PasswordSignIn, identity::MfaError> {
     let now = state.clock.now();
     let verified = identity::verify_credentials(
         &state.dbs.accounts,
@@ -78,8 +93,16 @@ pub async fn sign_in_with_password(
     )
     .await?;
     let Some(user_id) = verified else {
-        return Ok(None);
+        return Ok(PasswordSignIn::Failed);
     };
+    if identity::has_mfa(&state.dbs.accounts, &user_id).await? {
+        let token =
+            identity::start_pending_login(&state.dbs.ops, &user_id, return_to, ui_locales, now)
+                .await?;
+        return Ok(PasswordSignIn::NeedsCode(pending_login_cookie(
+            state, token,
+        )));
+    }
     let session = identity::start_session(
         &state.dbs.ops,
         &user_id,
@@ -88,9 +111,37 @@ pub async fn sign_in_with_password(
         state.settings.tokens.session_ttl,
     )
     .await?;
-    Ok(Some(session))
+    Ok(PasswordSignIn::SignedIn(session))
 }
 
+/// The cookie naming a pending sign-in; it lives no longer than the sign-in.
+fn pending_login_cookie(state: &AppState, token: secrecy::SecretString) -> Cookie<'static> {
+    use secrecy::ExposeSecret;
+    let mut c = cookie(
+        state,
+        PENDING_LOGIN_COOKIE,
+        token.expose_secret().to_owned(),
+    );
+    let ttl = i64::try_from(identity::PENDING_LOGIN_TTL.as_secs()).unwrap_or(300);
+    c.set_max_age(actix_web::cookie::time::Duration::seconds(ttl));
+    c
+}
+
+/// The browser's pending sign-in token, if it has one.
+pub fn pending_login_token(req: &HttpRequest, state: &AppState) -> Option<secrecy::SecretString> {
+    req.cookie(&cookie_name(state, PENDING_LOGIN_COOKIE))
+        .filter(|c| !c.value().is_empty())
+        .map(|c| secrecy::SecretString::from(c.value().to_owned()))
+}
+
+/// A cookie that removes the pending sign-in cookie.
+pub fn clear_pending_login_cookie(state: &AppState) -> Cookie<'static> {
+    let mut c = cookie(state, PENDING_LOGIN_COOKIE, String::new());
+    c.make_removal();
+    c
+}
+
+/// The browser's live session, if its cookie opens and its row is neither ended nor expired.
 pub async fn current_session(req: &HttpRequest, state: &AppState) -> Option<SessionRow> {
     let raw = req.cookie(&cookie_name(state, "tessera_session"))?;
     crate::http::page::live_session(state, raw.value(), "").await

@@ -1,5 +1,6 @@
 //! The public (issuer) listener's routes.
 
+mod account;
 mod authorize;
 mod browser;
 mod client_request;
@@ -11,6 +12,7 @@ mod introspection;
 mod jwks;
 mod login;
 mod logout;
+mod mfa_texts;
 mod protect;
 mod texts;
 mod token;
@@ -43,6 +45,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/login")
             .route(web::get().to(login::show))
             .route(web::post().to(login::submit)),
+    )
+    .service(
+        web::resource(login::CODE_PATH)
+            .route(web::get().to(login::show_code))
+            .route(web::post().to(login::submit_code)),
+    )
+    .service(
+        web::resource(account::MFA_PATH)
+            .route(web::get().to(account::show_mfa))
+            .route(web::post().to(account::change_mfa)),
     )
     .service(
         web::resource("/consent")

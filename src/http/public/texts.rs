@@ -1,6 +1,8 @@
 //! The hosted pages' texts in English and Czech (DESIGN.md "Hosted pages"), chosen from the
 //! request's `ui_locales` (OIDC Core §3.1.2.1), else `Accept-Language`, else English.
 
+use super::mfa_texts::{MfaTexts, MFA_CS, MFA_EN};
+
 /// Every text of the login, consent and signed-out pages.
 #[derive(Debug)]
 pub struct Texts {
@@ -19,6 +21,8 @@ pub struct Texts {
     pub signed_out_body: &'static str,
     /// The developer dashboard's texts.
     pub dashboard: &'static DashboardTexts,
+    /// The two-step verification pages' texts.
+    pub mfa: &'static MfaTexts,
     scopes: [&'static str; 5],
 }
 
@@ -37,6 +41,7 @@ pub const EN: Texts = Texts {
     signed_out_title: "You are signed out",
     signed_out_body: "You can close this window.",
     dashboard: &DASHBOARD_EN,
+    mfa: &MFA_EN,
     scopes: [
         "Know who you are",
         "See your name",
@@ -61,6 +66,7 @@ pub const CS: Texts = Texts {
     signed_out_title: "Jste odhlášeni",
     signed_out_body: "Toto okno můžete zavřít.",
     dashboard: &DASHBOARD_CS,
+    mfa: &MFA_CS,
     scopes: [
         "Zjistit, kdo jste",
         "Vidět vaše jméno",

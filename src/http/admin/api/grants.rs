@@ -95,7 +95,7 @@ pub async fn list(id: web::Path<String>, state: web::Data<AppState>) -> HttpResp
         (status = 400, description = "Bad subject", body = ErrorBody),
         (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
-        (status = 404, description = "No such role, app or organization", body = ErrorBody),
+        (status = 404, description = "No such role, user, app or organization", body = ErrorBody),
         (status = 409, description = "The same grant exists", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
@@ -111,7 +111,7 @@ pub async fn create(
         SubjectKind::App => Subject::App(body.subject_id),
     };
     let org_id = body.org_id.as_deref();
-    match access::grant_role(&state.dbs.ops, &state.clock, &id, &subject, org_id).await {
+    match access::grant_role_to(&state.dbs, &state.clock, &id, &subject, org_id).await {
         Ok(grant) => HttpResponse::Created().json(GrantBody::from(grant)),
         Err(err) => access_error(&err),
     }

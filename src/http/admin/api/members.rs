@@ -107,7 +107,7 @@ pub async fn list(id: web::Path<String>, state: web::Data<AppState>) -> HttpResp
         (status = 400, description = "Bad role or user id", body = ErrorBody),
         (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the user operator role", body = ErrorBody),
-        (status = 404, description = "No such organization", body = ErrorBody),
+        (status = 404, description = "No such organization, or no such user", body = ErrorBody),
         (status = 409, description = "It would leave the organization without an admin", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
@@ -119,7 +119,7 @@ pub async fn put(
 ) -> HttpResponse {
     let (org_id, user_id) = path.into_inner();
     let role = OrgRole::from(body.role);
-    match access::set_member(&state.dbs.ops, &state.clock, &org_id, &user_id, role).await {
+    match access::set_user_member(&state.dbs, &state.clock, &org_id, &user_id, role).await {
         Ok((member, true)) => HttpResponse::Created().json(MemberBody::from(member)),
         Ok((member, false)) => HttpResponse::Ok().json(MemberBody::from(member)),
         Err(err) => access_error(&err),

@@ -1,9 +1,13 @@
 //! The admin REST API (JSON), documented with utoipa and served at `/openapi.json`.
 
 pub mod app_access;
+pub mod app_keys;
+pub mod app_settings;
+pub mod apps;
 pub mod grants;
 pub mod keys;
 pub mod members;
+pub mod mfa;
 pub mod openapi;
 pub mod organizations;
 pub mod resources;

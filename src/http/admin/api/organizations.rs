@@ -107,6 +107,7 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
         (status = 400, description = "Bad name or user id", body = ErrorBody),
         (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the user operator role", body = ErrorBody),
+        (status = 404, description = "No such user (first_admin)", body = ErrorBody),
         (status = 409, description = "The name is taken", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
@@ -115,8 +116,8 @@ pub async fn create(
     body: web::Json<NewOrganizationBody>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let created = access::create_org(
-        &state.dbs.ops,
+    let created = access::create_org_with_admin(
+        &state.dbs,
         &state.clock,
         &body.name,
         body.first_admin.as_deref(),

@@ -103,7 +103,7 @@ pub async fn list(client_id: web::Path<String>, state: web::Data<AppState>) -> H
         (status = 400, description = "Bad access or user id", body = ErrorBody),
         (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the user operator role", body = ErrorBody),
-        (status = 404, description = "No such app", body = ErrorBody),
+        (status = 404, description = "No such app, or no such user", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
 )]
@@ -114,14 +114,9 @@ pub async fn put(
 ) -> HttpResponse {
     let (client_id, user_id) = path.into_inner();
     let share_access = ShareAccess::from(body.access);
-    let shared = access::share_app(
-        &state.dbs.ops,
-        &state.clock,
-        &client_id,
-        &user_id,
-        share_access,
-    )
-    .await;
+    let shared =
+        access::share_app_with_user(&state.dbs, &state.clock, &client_id, &user_id, share_access)
+            .await;
     match shared {
         Ok(share) => HttpResponse::Ok().json(ShareBody::from(share)),
         Err(err) => access_error(&err),

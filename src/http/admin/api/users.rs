@@ -1,7 +1,8 @@
 //! `/api/users`: users with paging and search, create, rename, disable and enable, end their
 //! sessions, delete. Email and name are personal data: only operators with the `user` or `admin`
-//! role get them (and may search by email). Changes are logged with the operator (`actor`) until
-//! the audit log takes them.
+//! role get them (and may search by email). Disabling ends the user's sessions, refresh tokens
+//! and authorization codes; deleting also removes their memberships, shares, grants and
+//! consents. Changes are logged with the operator (`actor`) until the audit log takes them.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -11,7 +12,7 @@ use secrecy::SecretString;
 use super::ErrorBody;
 use crate::http::admin::auth::Actor;
 use crate::http::error::{admin_error, user_error};
-use crate::identity::{self, Email, NewUser, UserError, UserRecord, UserSearch};
+use crate::identity::{self, AccessEnded, Email, NewUser, UserError, UserRecord, UserSearch};
 use crate::state::AppState;
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
@@ -155,12 +156,18 @@ pub struct NewUserBody {
     /// The user's email address, unique.
     #[schema(format = "email", max_length = 254)]
     email: String,
-    /// 1 to 200 characters without control characters.
+    /// 1 to 200 characters without control characters once leading and trailing whitespace
+    /// is trimmed.
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]{0,198}[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        example = "Alice Doe"
+    )]
     name: Option<String>,
-    /// At least the configured minimum length (`passwords.min_length`).
-    #[schema(value_type = String, format = Password)]
+    /// At least the configured minimum length (`passwords.min_length`, 8 by default) and at
+    /// most 1024 bytes (the schema's bounds are the defaults').
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 256)]
     password: SecretString,
 }
 
@@ -179,6 +186,13 @@ pub struct UserStateBody {
     /// How many live sessions disabling ended (disable only).
     #[serde(skip_serializing_if = "Option::is_none")]
     revoked_sessions: Option<u64>,
+    /// How many usable refresh tokens disabling revoked, with the access tokens of their grants
+    /// (disable only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoked_refresh_tokens: Option<u64>,
+    /// How many authorization codes not yet redeemed disabling revoked (disable only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoked_authorization_codes: Option<u64>,
 }
 
 /// How many sessions were ended.
@@ -194,6 +208,27 @@ pub struct DeletedUserBody {
     deleted: String,
     /// How many live sessions were ended.
     revoked_sessions: u64,
+    /// How many usable refresh tokens were revoked, with the access tokens of their grants.
+    revoked_refresh_tokens: u64,
+    /// How many authorization codes not yet redeemed were revoked.
+    revoked_authorization_codes: u64,
+    /// Organization memberships removed.
+    removed_memberships: u64,
+    /// App shares removed.
+    removed_shares: u64,
+    /// Role grants removed.
+    removed_grants: u64,
+    /// Consents to apps removed.
+    removed_consents: u64,
+    /// Organizations the user was the only admin of, now without one (a forced delete).
+    organizations_without_admin: Vec<String>,
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteUserQuery {
+    /// Delete the only admin of an organization too, leaving it without an admin.
+    force: Option<bool>,
 }
 
 /// `user_error`, with an unknown user as 404.
@@ -285,7 +320,7 @@ pub async fn rename(
     post, path = "/api/users/{id}/disable", tag = "users",
     params(("id" = String, Path, description = "The user's id")),
     responses(
-        (status = 200, description = "Disabled, and every live session ended", body = UserStateBody),
+        (status = 200, description = "Disabled: every live session ended, refresh tokens and authorization codes revoked", body = UserStateBody),
         (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the user operator role", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
@@ -297,13 +332,19 @@ pub async fn disable(
     actor: web::ReqData<Actor>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    match identity::disable_user(&state.dbs, &id, state.clock.now()).await {
-        Ok(ended) => {
-            tracing::info!(actor = %actor.subject, user_id = %id, revoked_sessions = ended, "operator disabled a user");
+    match identity::disable_user_access(&state.dbs, &id, state.clock.now()).await {
+        Ok(AccessEnded {
+            sessions,
+            refresh_tokens,
+            authorization_codes,
+        }) => {
+            tracing::info!(actor = %actor.subject, user_id = %id, revoked_sessions = sessions, revoked_refresh_tokens = refresh_tokens, "operator disabled a user");
             HttpResponse::Ok().json(UserStateBody {
                 id: id.into_inner(),
                 is_disabled: true,
-                revoked_sessions: Some(ended),
+                revoked_sessions: Some(sessions),
+                revoked_refresh_tokens: Some(refresh_tokens),
+                revoked_authorization_codes: Some(authorization_codes),
             })
         }
         Err(err) => error(&err),
@@ -333,6 +374,8 @@ pub async fn enable(
                 id: id.into_inner(),
                 is_disabled: false,
                 revoked_sessions: None,
+                revoked_refresh_tokens: None,
+                revoked_authorization_codes: None,
             })
         }
         Err(err) => error(&err),
@@ -369,26 +412,37 @@ pub async fn revoke_sessions(
 
 #[utoipa::path(
     delete, path = "/api/users/{id}", tag = "users",
-    params(("id" = String, Path, description = "The user's id")),
+    params(("id" = String, Path, description = "The user's id"), DeleteUserQuery),
     responses(
-        (status = 200, description = "Deleted, and every live session ended", body = DeletedUserBody),
+        (status = 200, description = "Deleted with their memberships, shares, grants and consents; sessions ended, refresh tokens and codes revoked", body = DeletedUserBody),
+        (status = 400, description = "A malformed query (force is true or false)", body = ErrorBody),
         (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
+        (status = 409, description = "The user is the only admin of an organization (use force); nothing was changed", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
 )]
 pub async fn delete(
     id: web::Path<String>,
+    query: web::Query<DeleteUserQuery>,
     actor: web::ReqData<Actor>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    match identity::delete_user(&state.dbs, &id, state.clock.now()).await {
-        Ok(ended) => {
-            tracing::info!(actor = %actor.subject, user_id = %id, revoked_sessions = ended, "operator deleted a user");
+    let force = query.force.unwrap_or(false);
+    match identity::delete_user_data(&state.dbs, &id, force, state.clock.now()).await {
+        Ok(deleted) => {
+            tracing::info!(actor = %actor.subject, user_id = %id, revoked_sessions = deleted.ended.sessions, orgs_without_admin = deleted.orgs_without_admin.len(), "operator deleted a user");
             HttpResponse::Ok().json(DeletedUserBody {
                 deleted: id.into_inner(),
-                revoked_sessions: ended,
+                revoked_sessions: deleted.ended.sessions,
+                revoked_refresh_tokens: deleted.ended.refresh_tokens,
+                revoked_authorization_codes: deleted.ended.authorization_codes,
+                removed_memberships: deleted.memberships,
+                removed_shares: deleted.shares,
+                removed_grants: deleted.grants,
+                removed_consents: deleted.consents,
+                organizations_without_admin: deleted.orgs_without_admin,
             })
         }
         Err(err) => error(&err),

@@ -1,46 +1,10 @@
 //! The dashboard's forms as submitted: raw text kept as typed (a form shown again with errors
 //! holds exactly what the developer wrote), and their conversion to the domain's `NewApp`.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::apps::{AppError, NewApp};
-
-/// A urlencoded form body. Checkbox groups repeat a name, which serde's flat structs cannot hold.
-pub struct FormData(Vec<(String, String)>);
-
-impl FormData {
-    pub fn parse(body: &[u8]) -> Self {
-        Self(
-            url::form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
-    }
-
-    /// The first value of a field, empty when absent.
-    pub fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default()
-    }
-
-    /// Every value of a repeated field.
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-
-    /// Whether a checkbox was ticked: browsers send nothing for an unticked one.
-    pub fn is_ticked(&self, name: &str) -> bool {
-        self.0.iter().any(|(k, _)| k == name)
-    }
-}
+use crate::apps::NewApp;
+pub use crate::http::form::{duration, FieldErrors, FormData};
 
 /// A textarea's entries: one per line, surrounding spaces and blank lines dropped.
 pub fn lines(text: &str) -> Vec<String> {
@@ -51,50 +15,11 @@ pub fn lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A duration field: blank means "not given"; anything else must parse (`90d`, `10m`).
-pub fn duration(text: &str) -> Result<Option<Duration>, humantime::DurationError> {
-    match text.trim() {
-        "" => Ok(None),
-        t => humantime::parse_duration(t).map(Some),
-    }
-}
-
 /// How a duration is shown in a field, in the form the field accepts back.
 pub fn show_duration(value: Option<Duration>) -> String {
     value
         .map(|d| humantime::format_duration(d).to_string())
         .unwrap_or_default()
-}
-
-/// Messages by form field name, plus those about no single field.
-#[derive(Debug, Default)]
-pub struct FieldErrors {
-    pub top: Vec<String>,
-    pub fields: BTreeMap<&'static str, String>,
-}
-
-impl FieldErrors {
-    pub fn is_empty(&self) -> bool {
-        self.top.is_empty() && self.fields.is_empty()
-    }
-
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.fields.entry(field).or_insert_with(|| message.into());
-    }
-
-    /// A domain error, next to the field it names or else at the top.
-    pub fn from_app_error(err: &AppError) -> Self {
-        let mut errors = Self::default();
-        match err.field() {
-            Some(field) => errors.add(field, err.to_string()),
-            None => errors.top.push(err.to_string()),
-        }
-        errors
-    }
-
-    pub fn field(&self, name: &str) -> Option<String> {
-        self.fields.get(name).cloned()
-    }
 }
 
 /// The settings form, as typed.

@@ -1,5 +1,6 @@
 //! `GET|POST /dashboard/login` and `POST /dashboard/logout`: the dashboard's own sign-in, which
-//! starts an ordinary login session (the same cookie the hosted sign-in sets).
+//! starts an ordinary login session (the same cookie the hosted sign-in sets), after the same
+//! code step (`/login/mfa`) for a user with a second factor.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -8,8 +9,9 @@ use secrecy::SecretString;
 
 use super::super::browser::{
     clear_session_cookie, current_session, page, see_other, session_cookie, sign_in_with_password,
-    texts,
+    texts, PasswordSignIn,
 };
+use super::super::login::CODE_PATH;
 use super::super::texts::{DashboardTexts, Texts};
 use super::access::{csrf_refusal, server_error, FormTokens, Purpose, LOGIN_PATH};
 use crate::identity;
@@ -65,9 +67,11 @@ pub async fn submit(
         return res;
     }
     let password = SecretString::from(form.password);
-    let session = match sign_in_with_password(&state, &form.email, password).await {
-        Ok(Some(session)) => session,
-        Ok(None) => {
+    let session = match sign_in_with_password(&state, &form.email, password, HOME, None).await {
+        Ok(PasswordSignIn::SignedIn(session)) => session,
+        // The same code step as the hosted sign-in: no session before the second factor.
+        Ok(PasswordSignIn::NeedsCode(pending)) => return see_other(CODE_PATH, vec![pending]),
+        Ok(PasswordSignIn::Failed) => {
             tracing::info!("dashboard sign-in failed");
             return see_other(&format!("{LOGIN_PATH}?error=1"), Vec::new());
         }

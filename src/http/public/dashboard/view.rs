@@ -6,6 +6,8 @@ use super::form::{FieldErrors, SettingsForm};
 use crate::access::Permission;
 use crate::apps::{GrantType, SUPPORTED_SCOPES};
 use crate::crypto::keyring::SigningAlg;
+use crate::http::form::described_by;
+pub use crate::http::form::Field;
 
 /// Every field of the settings form; an error about any other field is shown at the top.
 pub const SETTINGS_FIELDS: &[&str] = &[
@@ -26,46 +28,6 @@ pub const SETTINGS_FIELDS: &[&str] = &[
     "id_token_ttl",
     "refresh_token_ttl",
 ];
-
-/// A text field or textarea.
-pub struct Field {
-    pub name: &'static str,
-    pub label: &'static str,
-    pub hint: &'static str,
-    pub value: String,
-    pub error: Option<String>,
-}
-
-impl Field {
-    pub fn new(
-        name: &'static str,
-        label: &'static str,
-        hint: &'static str,
-        value: &str,
-        errors: &FieldErrors,
-    ) -> Self {
-        Self {
-            name,
-            label,
-            hint,
-            value: value.to_owned(),
-            error: errors.field(name),
-        }
-    }
-
-    /// The ids of the hint and the error, for `aria-describedby`.
-    pub fn described_by(&self) -> String {
-        described_by(self.name, self.hint, self.error.is_some())
-    }
-
-    /// The value's lines, for showing a textarea's entries without a form.
-    pub fn lines(&self) -> Vec<&str> {
-        self.value
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .collect()
-    }
-}
 
 /// A checkbox.
 pub struct Toggle {
@@ -160,17 +122,6 @@ pub fn permission_label(permission: Permission, d: &'static DashboardTexts) -> &
         // Pages are only shown for apps the developer may read.
         Permission::None => "",
     }
-}
-
-fn described_by(name: &str, hint: &str, has_error: bool) -> String {
-    let mut ids = Vec::new();
-    if !hint.is_empty() {
-        ids.push(format!("{name}-hint"));
-    }
-    if has_error {
-        ids.push(format!("{name}-error"));
-    }
-    ids.join(" ")
 }
 
 /// The settings form of an app.

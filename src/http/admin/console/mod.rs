@@ -1,15 +1,33 @@
-//! The admin console's sign-in (`GET|POST /login`), sign-out (`POST /logout`) and home page.
-//! The pages that manage resources come later; the API is usable with a console session today.
+//! The admin console (askama pages on the admin listener, no JavaScript): sign-in
+//! (`GET|POST /login`), sign-out (`POST /logout`) and the home page here; users, organizations,
+//! apps, resources and signing keys in their own modules. Who may see and post what is the rule
+//! table's (`rules.rs`); every form carries a CSRF token made for its action (`forms.rs`).
+
+pub mod app_keys;
+pub mod apps;
+mod directory;
+mod forms;
+pub mod grants;
+pub mod keys;
+pub mod members;
+pub mod organizations;
+mod paging;
+pub mod resources;
+pub mod roles;
+pub mod users;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
+use self::forms::{Forms, Nav, LOGOUT_PURPOSE};
 use super::auth::{self, Actor};
 use crate::access::Subject;
+use crate::http::form::FormData;
 use crate::identity;
 use crate::operators;
 use crate::state::AppState;
@@ -138,7 +156,7 @@ pub async fn logout(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let (csrf, _) = auth::csrf_cookie(&req);
-    if !state.csrf.is_valid(&csrf, "admin-logout", &form.csrf_token) {
+    if !state.csrf.is_valid(&csrf, LOGOUT_PURPOSE, &form.csrf_token) {
         return see_other("/", Vec::new());
     }
     if let Some(session) = auth::current_session(&req, &state).await {
@@ -155,9 +173,8 @@ pub async fn logout(
 #[derive(Template)]
 #[template(path = "admin_home.html")]
 struct HomePage {
+    nav: Nav,
     subject: String,
-    role: &'static str,
-    csrf_token: String,
 }
 
 pub async fn home(
@@ -165,13 +182,81 @@ pub async fn home(
     actor: web::ReqData<Actor>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let (csrf, new_cookie) = auth::csrf_cookie(&req);
+    let forms = Forms::new(&req, &state, actor.role);
     let page_data = HomePage {
+        nav: forms.nav("home"),
         subject: actor.subject.to_string(),
-        role: actor.role.as_str(),
-        csrf_token: state.csrf.token(&csrf, "admin-logout"),
     };
-    page(StatusCode::OK, &page_data, new_cookie)
+    page(StatusCode::OK, &page_data, forms.new_cookie)
+}
+
+#[derive(Template)]
+#[template(path = "admin_error.html")]
+struct ErrorPage {
+    nav: Nav,
+    title: &'static str,
+    message: String,
+    back: String,
+}
+
+/// A page saying what went wrong, with a way back.
+fn error_page(forms: Forms, status: StatusCode, message: String, back: &str) -> HttpResponse {
+    let title = match status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::CONFLICT => "Refused",
+        _ => "Something went wrong",
+    };
+    let data = ErrorPage {
+        nav: forms.nav(""),
+        title,
+        message,
+        back: back.to_owned(),
+    };
+    page(status, &data, forms.new_cookie)
+}
+
+/// 404 for what does not exist, with the domain's own words for it.
+fn not_found(forms: Forms, what: &dyn std::fmt::Display, back: &str) -> HttpResponse {
+    error_page(forms, StatusCode::NOT_FOUND, what.to_string(), back)
+}
+
+/// A failure on our side: logged with its cause, shown without it.
+fn server_error(forms: Forms, cause: &dyn std::fmt::Display) -> HttpResponse {
+    tracing::error!(error = %cause, "admin console request failed");
+    let message = "The server could not complete the request.".to_owned();
+    error_page(forms, StatusCode::INTERNAL_SERVER_ERROR, message, "/")
+}
+
+/// The answer to a POST whose CSRF token was not made for this browser and action: back to
+/// the page, changing nothing.
+fn expired(page_url: &str) -> HttpResponse {
+    tracing::info!(
+        page = page_url,
+        "admin console form refused: bad CSRF token"
+    );
+    see_other(&format!("{page_url}?done=expired"), Vec::new())
+}
+
+/// The answer to a POST to `action` whose form's token is not good, or `None` when it is.
+fn refuse_forged(
+    req: &HttpRequest,
+    state: &AppState,
+    action: &str,
+    form: &FormData,
+    page_url: &str,
+) -> Option<HttpResponse> {
+    (!forms::is_valid(req, state, action, form.get("csrf_token"))).then(|| expired(page_url))
+}
+
+/// A time as the console shows it.
+fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// After a change: back to the page, with a note of what was done.
+fn done(page_url: &str, what: &str) -> HttpResponse {
+    see_other(&format!("{page_url}?done={what}"), Vec::new())
 }
 
 /// The pages' stylesheet, compiled in.
@@ -179,5 +264,5 @@ pub async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
         .insert_header((CACHE_CONTROL, "public, max-age=3600"))
-        .body(include_str!("../../../static/tessera.css"))
+        .body(include_str!("../../../../static/tessera.css"))
 }
