@@ -28,6 +28,7 @@ mod m20261122_170000_alter_tokens_resource;
 mod m20261122_180000_create_operators;
 mod m20261122_180001_create_setup_tokens;
 mod m20261122_190100_create_pending_logins;
+mod m20261122_190200_alter_refresh_tokens_amr;
 
 /// Migrations of the ops database: apps, keys, codes, tokens, sessions, operators, audit.
 pub struct OpsMigrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for OpsMigrator {
             Box::new(m20261122_180000_create_operators::Migration),
             Box::new(m20261122_180001_create_setup_tokens::Migration),
             Box::new(m20261122_190100_create_pending_logins::Migration),
+            Box::new(m20261122_190200_alter_refresh_tokens_amr::Migration),
         ]
     }
 

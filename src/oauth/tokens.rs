@@ -170,6 +170,17 @@ pub struct IdTokenClaims {
 
 /// The authentication context Tessera asserts for a password login.
 pub const ACR_PASSWORD: &str = "urn:tessera:acr:password";
+/// The authentication context for a password plus a second factor.
+pub const ACR_MFA: &str = "urn:tessera:acr:mfa";
+
+/// The `acr` that goes with how the user signed in (`amr`, RFC 8176).
+pub fn acr_for(amr: &[String]) -> &'static str {
+    if amr.iter().any(|m| m == "mfa") {
+        ACR_MFA
+    } else {
+        ACR_PASSWORD
+    }
+}
 
 /// OIDC Core §3.1.3.6: the left half of the hash of the access token, base64url; the hash is the
 /// one of the ID token's algorithm (SHA-512 for Ed25519).

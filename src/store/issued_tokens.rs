@@ -48,7 +48,12 @@ pub struct RefreshRow {
     pub revoked_at: Option<DateTime<Utc>>,
     /// The resource (RFC 8707) of the access tokens this one gives.
     pub resource: Option<String>,
+    /// How the user signed in (RFC 8176), for the ID tokens a refresh gives.
+    pub amr: Vec<String>,
 }
+
+/// Rows stored before `amr` was kept were issued after a password sign-in.
+const PASSWORD_AMR: &str = "pwd";
 
 pub async fn insert_refresh_token(db: &Db, row: &RefreshRow) -> Result<(), StoreError> {
     refresh_token::ActiveModel {
@@ -65,6 +70,7 @@ pub async fn insert_refresh_token(db: &Db, row: &RefreshRow) -> Result<(), Store
         used_at: Set(None),
         revoked_at: Set(None),
         resource: Set(row.resource.clone()),
+        amr: Set(Some(serde_json::Value::from(row.amr.clone()))),
     }
     .insert(db)
     .await?;
@@ -81,9 +87,15 @@ pub async fn find_refresh_token(
     else {
         return Ok(None);
     };
+    let amr = match m.amr {
+        Some(amr) => serde_json::from_value(amr)
+            .map_err(|e| StoreError::Corrupt(format!("refresh_tokens.amr: {e}")))?,
+        None => vec![PASSWORD_AMR.to_owned()],
+    };
     Ok(Some(RefreshRow {
         scopes: serde_json::from_value(m.scopes)
             .map_err(|e| StoreError::Corrupt(format!("refresh_tokens.scopes: {e}")))?,
+        amr,
         token_hash: m.token_hash,
         family_id: m.family_id,
         app_id: m.app_id,

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 
-use super::entities::{app_share, consent, org_member, role_grant, session};
+use super::entities::{
+    app_share, consent, operator, org_member, pending_login, role_grant, session,
+};
 use super::issued_tokens::{self, GrantHolder, RevokedGrants};
 use super::organizations::lock_org;
 use super::{Db, StoreError};
@@ -38,7 +40,7 @@ pub enum UserRowsDelete {
     SoleAdmin(Vec<String>),
 }
 
-/// Ends the user's live sessions and revokes their grants. The first statement is a write, so
+/// Ends the user's live sessions, revokes their grants and drops their pending sign-ins. The first statement is a write, so
 /// the transaction holds the write lock before it reads (SQLite; see `app_access::has_app`).
 async fn end_access(
     db: &impl ConnectionTrait,
@@ -54,6 +56,12 @@ async fn end_access(
         .await?
         .rows_affected;
     let grants = issued_tokens::revoke_grants(db, GrantHolder::User(user_id), now).await?;
+    // A sign-in waiting for its second factor would not become a session anyway (the user is
+    // checked again); dropping it says so at once.
+    pending_login::Entity::delete_many()
+        .filter(pending_login::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
     Ok(EndedAccess { sessions, grants })
 }
 
@@ -96,7 +104,7 @@ pub async fn find_sole_admin_orgs(
     Ok(sole)
 }
 
-/// Removes a user's memberships, app shares, role grants and consents, ends their sessions and
+/// Removes a user's memberships, app shares, role grants, consents and operator role, ends their sessions and
 /// revokes their grants, in one transaction. While the user is the only admin of an organization
 /// nothing is changed, unless `force`: then the organization is left without an admin (an
 /// operator still manages it). The organizations are locked as `access` locks them for member
@@ -147,6 +155,11 @@ pub async fn delete_user_rows(
         .exec(&txn)
         .await?
         .rows_affected;
+    operator::Entity::delete_many()
+        .filter(operator::Column::SubjectKind.eq("user"))
+        .filter(operator::Column::SubjectId.eq(user_id))
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     Ok(UserRowsDelete::Deleted(RemovedRows {
         ended,

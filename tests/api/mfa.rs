@@ -178,7 +178,7 @@ async fn user_with_mfa(app: &TestApp, clock: &FixedClock) -> (String, String) {
 fn authorize_url(app: &TestApp, client_id: &str) -> (String, String) {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let url = format!(
-        "{}/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope=openid%20email&state=s1&nonce=n1&code_challenge={}&code_challenge_method=S256",
+        "{}/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope=openid%20email%20offline_access&state=s1&nonce=n1&code_challenge={}&code_challenge_method=S256",
         app.public_url,
         urlencode(WEB_REDIRECT),
         challenge.as_str()
@@ -413,6 +413,34 @@ async fn a_user_with_mfa_signs_in_with_a_code_and_the_flow_completes() {
         serde_json::json!(["pwd", "otp", "mfa"]),
         "RFC 8176"
     );
+    assert_eq!(claims["acr"], tessera::oauth::tokens::ACR_MFA);
+
+    // The ID token of a refresh says the same: the grant began with both factors.
+    let refreshed: Value = app
+        .client
+        .post(format!("{}/token", app.public_url))
+        .basic_auth(&client_id, Some(&client_secret))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id_token = refreshed["id_token"]
+        .as_str()
+        .expect("a refreshed ID token");
+    let claims: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(id_token.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
+    assert_eq!(claims["acr"], tessera::oauth::tokens::ACR_MFA);
 
     // The pending sign-in is finished: its cookie is gone and cannot be used again.
     assert!(get_page(&app, &browser, "/login/mfa").await.status() == 400);

@@ -10,7 +10,7 @@ use crate::apps::{GrantType, RegisteredApp};
 use crate::config::TokenSettings;
 use crate::crypto::keyring::KeyRing;
 use crate::crypto::{random, sha256_hex};
-use crate::oauth::tokens::{self, AccessTokenClaims, IdTokenClaims, ACR_PASSWORD};
+use crate::oauth::tokens::{self, AccessTokenClaims, IdTokenClaims};
 use crate::oauth::{resource, OAuthError};
 use crate::store::issued_tokens::{self, RefreshRow};
 use crate::store::Db;
@@ -89,7 +89,7 @@ pub async fn issue(
             at_hash: tokens::at_hash(app.id_token_alg, &access_token),
             sid: grant.session_id.map(str::to_owned),
             amr: grant.amr.to_vec(),
-            acr: ACR_PASSWORD.to_owned(),
+            acr: tokens::acr_for(grant.amr).to_owned(),
             azp: app.client_id.clone(),
         };
         Some(tokens::id_token(ctx.ring, app.id_token_alg, &id_claims)?)
@@ -123,6 +123,7 @@ pub async fn issue(
             used_at: None,
             revoked_at: None,
             resource: grant.resource.map(str::to_owned),
+            amr: grant.amr.to_vec(),
         };
         issued_tokens::insert_refresh_token(ctx.db, &row)
             .await

@@ -89,7 +89,7 @@ pub async fn refresh_token(
             scopes: &scopes,
             refresh_scopes: &row.scopes,
             auth_time: row.auth_time,
-            amr: &["pwd".to_owned()],
+            amr: &row.amr,
             session_id: row.session_id.as_deref(),
             nonce: None,
             family_id: &row.family_id,

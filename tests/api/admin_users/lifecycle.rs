@@ -7,7 +7,7 @@ use base64::Engine;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tessera::access::{self, OrgRole, ShareAccess, Subject};
-use tessera::operators::OperatorRole;
+use tessera::operators::{self, OperatorRole};
 
 use super::send;
 use crate::admin_api::operator_token;
@@ -144,6 +144,10 @@ async fn deleting_a_user_removes_their_memberships_shares_and_grants() {
     access::grant_role(db, clock, &role, &Subject::User(bob.clone()), None)
         .await
         .unwrap();
+    let alice_subject = Subject::User(alice.clone());
+    operators::add_operator(db, clock, &alice_subject, OperatorRole::Guest)
+        .await
+        .unwrap();
     let (access_token, refresh_token) = tokens(&app, creds, true).await;
     assert_eq!(
         claims(&access_token)["rights"],
@@ -180,6 +184,11 @@ async fn deleting_a_user_removes_their_memberships_shares_and_grants() {
             .is_empty()
     );
     assert_eq!(access::list_role_grants(db, &role).await.unwrap().len(), 1);
+    assert_eq!(
+        operators::find_operator(db, &alice_subject).await.unwrap(),
+        None,
+        "her operator role went with her"
+    );
     let left = access::token_access(db, Subject::User(alice.clone()), API, Some(&org.id))
         .await
         .unwrap();
