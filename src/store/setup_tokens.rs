@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
 
 use super::entities::setup_token;
 use super::{Db, StoreError};
@@ -26,28 +28,53 @@ pub async fn insert_setup_token(
     .map_err(|e| StoreError::from_insert(e, "setup token"))
 }
 
-/// Whether the token is unused and unexpired (it is not consumed).
+/// Whether the token is unused and unexpired, and no other token was used (it is not consumed).
 pub async fn is_usable(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
-    Ok(setup_token::Entity::find_by_id(token_hash.to_owned())
+    let is_fresh = setup_token::Entity::find_by_id(token_hash.to_owned())
         .one(db)
         .await?
-        .is_some_and(|t| t.used_at.is_none() && t.expires_at > now))
+        .is_some_and(|t| t.used_at.is_none() && t.expires_at > now);
+    Ok(is_fresh && !is_any_used(db).await?)
 }
 
-/// Marks the token used in one statement, so that two requests can never both win; `false` when
-/// it was unknown, used or expired.
+async fn is_any_used(db: &impl ConnectionTrait) -> Result<bool, StoreError> {
+    Ok(setup_token::Entity::find()
+        .filter(setup_token::Column::UsedAt.is_not_null())
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Marks the token used; `false` when it was unknown, used or expired, or when another token
+/// was used before it. Every instance that starts without an operator prints a link of its own,
+/// so the links are consumed one at a time (the first statement writes every token row, which
+/// locks them all on PostgreSQL and takes the write lock on SQLite) and only the first one used
+/// counts: there is one first admin.
 pub async fn consume_setup_token(
     db: &Db,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    let txn = db.begin().await?;
+    setup_token::Entity::update_many()
+        .col_expr(
+            setup_token::Column::CreatedAt,
+            Expr::col(setup_token::Column::CreatedAt).into(),
+        )
+        .exec(&txn)
+        .await?;
+    if is_any_used(&txn).await? {
+        txn.rollback().await?;
+        return Ok(false);
+    }
     let result = setup_token::Entity::update_many()
         .col_expr(setup_token::Column::UsedAt, Expr::value(now))
         .filter(setup_token::Column::TokenHash.eq(token_hash))
         .filter(setup_token::Column::UsedAt.is_null())
         .filter(setup_token::Column::ExpiresAt.gt(now))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
     Ok(result.rows_affected == 1)
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tessera::access::Subject;
 use tessera::clock::SystemClock;
 use tessera::operators::{self, OperatorRole};
-use tessera::store::users;
+use tessera::store::{setup_tokens, users};
 
 use crate::common::{hidden, spawn_app, stderr, stdout, TestApp, TestEnv};
 
@@ -132,8 +132,8 @@ async fn setup_form(app: &TestApp, token: &str) -> reqwest::Response {
         .unwrap()
 }
 
-/// Posts the setup form with the CSRF cookie the page set.
-async fn post_setup(app: &TestApp, token: &str, email: &str, password: &str) -> reqwest::Response {
+/// The setup form's CSRF cookie and token, from the page.
+async fn open_setup(app: &TestApp, token: &str) -> (String, String) {
     let page = setup_form(app, token).await;
     assert_eq!(page.status(), StatusCode::OK);
     let cookie = page.headers()["set-cookie"]
@@ -144,11 +144,22 @@ async fn post_setup(app: &TestApp, token: &str, email: &str, password: &str) -> 
         .unwrap()
         .to_owned();
     let html = page.text().await.unwrap();
+    (cookie, hidden(&html, "csrf_token"))
+}
+
+/// Posts a setup form opened with [`open_setup`].
+async fn submit_setup(
+    app: &TestApp,
+    (cookie, csrf): &(String, String),
+    token: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
     app.client
         .post(format!("{}/setup", app.admin_url))
         .header("cookie", cookie)
         .form(&[
-            ("csrf_token", hidden(&html, "csrf_token").as_str()),
+            ("csrf_token", csrf.as_str()),
             ("token", token),
             ("email", email),
             ("name", "First Admin"),
@@ -157,6 +168,12 @@ async fn post_setup(app: &TestApp, token: &str, email: &str, password: &str) -> 
         .send()
         .await
         .unwrap()
+}
+
+/// Posts the setup form with the CSRF cookie the page set.
+async fn post_setup(app: &TestApp, token: &str, email: &str, password: &str) -> reqwest::Response {
+    let form = open_setup(app, token).await;
+    submit_setup(app, &form, token, email, password).await
 }
 
 #[tokio::test]
@@ -292,4 +309,62 @@ async fn only_operators_get_a_console_session() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn of_two_instances_setup_links_only_the_first_used_makes_an_admin() {
+    let app = spawn_app().await;
+    let ops = &app.state.dbs.ops;
+    // Two instances started on the empty database: each printed a link.
+    let mut links = Vec::new();
+    for _ in 0..2 {
+        let token = operators::issue_setup_token(ops, &app.state.clock)
+            .await
+            .unwrap()
+            .unwrap();
+        links.push(token.expose_secret().to_owned());
+    }
+    let forms = [
+        open_setup(&app, &links[0]).await,
+        open_setup(&app, &links[1]).await,
+    ];
+    let (first, second) = tokio::join!(
+        submit_setup(&app, &forms[0], &links[0], "one@example.com", PASSWORD),
+        submit_setup(&app, &forms[1], &links[1], "two@example.com", PASSWORD),
+    );
+    let mut statuses = [first.status(), second.status()];
+    statuses.sort();
+    assert_eq!(statuses[0], StatusCode::SEE_OTHER, "one link made an admin");
+    assert_ne!(statuses[1], StatusCode::SEE_OTHER, "the other did not");
+    let operators = operators::list_operators(ops).await.unwrap();
+    assert_eq!(operators.len(), 1, "{operators:?}");
+    for link in &links {
+        assert_eq!(setup_form(&app, link).await.status(), StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn once_a_setup_link_is_used_no_other_link_is_usable() {
+    let app = spawn_app().await;
+    let ops = &app.state.dbs.ops;
+    let now = app.state.clock.now();
+    let later = now + chrono::Duration::hours(1);
+    setup_tokens::insert_setup_token(ops, "first", now, later)
+        .await
+        .unwrap();
+    setup_tokens::insert_setup_token(ops, "second", now, later)
+        .await
+        .unwrap();
+    assert!(setup_tokens::is_usable(ops, "second", now).await.unwrap());
+    assert!(setup_tokens::consume_setup_token(ops, "first", now)
+        .await
+        .unwrap());
+    // The operator is not stored yet (the user is being created): the second link still fails.
+    assert!(!setup_tokens::is_usable(ops, "second", now).await.unwrap());
+    assert!(!setup_tokens::consume_setup_token(ops, "second", now)
+        .await
+        .unwrap());
+    assert!(!setup_tokens::consume_setup_token(ops, "first", now)
+        .await
+        .unwrap());
 }
