@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::directory::{self, NO_SUCH_USER};
+use super::directory;
 use super::forms::{self, Action, Forms, Nav, Posted};
 use super::paging::{Paging, PER_PAGE};
 use super::{done, not_found, page, refuse_forged, server_error, when};
@@ -388,12 +388,8 @@ pub async fn share(
     if let Err(err) = &share_access {
         errors.add("share_access", err.to_string());
     }
-    let user_id = match directory::find_user_id(&state, form.get("share_user")).await {
-        Ok(Some(id)) => Some(id),
-        Ok(None) => {
-            errors.add("share_user", NO_SUCH_USER);
-            None
-        }
+    let user_id = match directory::user_field(&state, &form, "share_user", &mut errors).await {
+        Ok(found) => found,
         Err(err) => return server_error(Forms::new(&req, &state, actor.role), &err),
     };
     let (Ok(share_access), Some(user_id)) = (share_access, user_id) else {

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::http::form::{FieldErrors, FormData};
 use crate::identity::{self, Email, UserError};
 use crate::state::AppState;
 
@@ -27,6 +28,20 @@ pub async fn find_user_id(state: &AppState, text: &str) -> Result<Option<String>
         Err(UserError::UnknownUser(_)) => Ok(None),
         Err(err) => Err(err),
     }
+}
+
+/// The id of the user the form's `field` names; when nobody, `None` and the field's error.
+pub async fn user_field(
+    state: &AppState,
+    form: &FormData,
+    field: &'static str,
+    errors: &mut FieldErrors,
+) -> Result<Option<String>, UserError> {
+    let found = find_user_id(state, form.get(field)).await?;
+    if found.is_none() {
+        errors.add(field, NO_SUCH_USER);
+    }
+    Ok(found)
 }
 
 /// How each of `ids` is shown: their email with `with_personal_data` (when the user still

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::directory::{self, NO_SUCH_USER};
+use super::directory;
 use super::forms::{self, Action, Forms, Posted};
 use super::resources::{failed, render_resource, Catalog, ONE};
 use super::{done, refuse_forged, server_error, when};
@@ -88,12 +88,8 @@ pub async fn create(
         Ok(_) => errors.add("grant_role", "Choose one of this resource's roles."),
         Err(err) => return failed(&req, &state, &actor, err),
     }
-    let user_id = match directory::find_user_id(&state, form.get("grant_user")).await {
-        Ok(Some(id)) => Some(id),
-        Ok(None) => {
-            errors.add("grant_user", NO_SUCH_USER);
-            None
-        }
+    let user_id = match directory::user_field(&state, &form, "grant_user", &mut errors).await {
+        Ok(found) => found,
         Err(err) => return server_error(Forms::new(&req, &state, actor.role), &err),
     };
     let (Some(user_id), true) = (user_id, errors.is_empty()) else {

@@ -4,7 +4,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::directory::{self, NO_SUCH_USER};
+use super::directory;
 use super::forms::{self, Forms, Posted};
 use super::organizations::{render_org, LIST, ONE};
 use super::{done, not_found, refuse_forged, server_error};
@@ -36,12 +36,8 @@ pub async fn add(
     if let Err(err) = &role {
         errors.add("member_role", err.to_string());
     }
-    let user_id = match directory::find_user_id(&state, form.get("member_user")).await {
-        Ok(Some(id)) => Some(id),
-        Ok(None) => {
-            errors.add("member_user", NO_SUCH_USER);
-            None
-        }
+    let user_id = match directory::user_field(&state, &form, "member_user", &mut errors).await {
+        Ok(found) => found,
         Err(err) => return server_error(Forms::new(&req, &state, actor.role), &err),
     };
     let (Ok(role), Some(user_id)) = (role, user_id) else {
