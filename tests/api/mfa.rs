@@ -20,6 +20,7 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use super::flow::{exchange, sign_in_as, urlencode, EMAIL, PASSWORD};
 use crate::admin_api::operator_token;
+use crate::common::console::Console;
 use crate::common::{hidden, location, query_of, spawn_app_in, TestApp, TestEnv, WEB_REDIRECT};
 
 const PENDING_COOKIE: &str = "tessera_pending_login";
@@ -625,6 +626,19 @@ async fn an_operator_reset_removes_the_factor_and_ends_the_sessions() {
     let waiting = app.browser();
     password_step(&app, &waiting, &authorize_url(&app, &client_id).0).await;
 
+    let has_mfa = || async {
+        let res = app
+            .client
+            .get(format!("{}/api/users/{user_id}", app.admin_url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let body: Value = res.json().await.unwrap();
+        body["has_mfa"].as_bool().expect("has_mfa in a user's view")
+    };
+    assert!(has_mfa().await);
+
     let res = reset("no-such-user").await.unwrap();
     assert_eq!(res.status(), 404);
     let body: Value = res.json().await.unwrap();
@@ -641,6 +655,7 @@ async fn an_operator_reset_removes_the_factor_and_ends_the_sessions() {
         .unwrap()
         .is_none());
     assert!(!is_signed_in(&app, &signed_in).await, "sessions ended");
+    assert!(!has_mfa().await);
 
     // A sign-in waiting for its code when the factor went is over.
     let res = get_page(&app, &waiting, "/login/mfa").await;
@@ -654,4 +669,38 @@ async fn an_operator_reset_removes_the_factor_and_ends_the_sessions() {
 
     // Resetting a user without a factor is fine too.
     assert_eq!(reset(&user_id).await.unwrap().status(), 204);
+}
+
+#[tokio::test]
+async fn the_console_shows_two_step_verification_and_turns_it_off() {
+    let (app, clock) = spawn().await;
+    let (user_id, _) = user_with_mfa(&app, &clock).await;
+    let page = format!("/users/{user_id}");
+    let action = format!("{page}/mfa/reset");
+    let has_mfa = || identity::has_mfa(&app.state.dbs.accounts, &user_id);
+
+    // A guest reads the state but gets no form, and a post is refused.
+    let guest = Console::sign_in(&app, "guest@example.com", OperatorRole::Guest).await;
+    let (status, html) = guest.get(&page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<dd id=\"user-mfa\">on</dd>"), "{html}");
+    assert!(!html.contains(&action));
+    let res = guest.post(&action, &[("csrf_token", "x")]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(has_mfa().await.unwrap());
+
+    // A user operator's form with a forged token changes nothing.
+    let operator = Console::sign_in(&app, "op@example.com", OperatorRole::User).await;
+    let res = operator.post(&action, &[("csrf_token", "forged")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(has_mfa().await.unwrap());
+
+    let res = operator.submit(&page, &action, &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), format!("{page}?done=mfa-reset"));
+    assert!(!has_mfa().await.unwrap());
+    let (_, html) = operator.get(&format!("{page}?done=mfa-reset")).await;
+    assert!(html.contains("<dd id=\"user-mfa\">off</dd>"), "{html}");
+    assert!(html.contains("Two-step verification is off"));
+    assert!(!html.contains(&action), "no form without a factor");
 }

@@ -83,6 +83,7 @@ pub static RULES: &[Rule] = &[
     Rule { verb: Post, path: "/users/{id}/disable", access: Page(User), handler: |r| r.to(console::users::disable) },
     Rule { verb: Post, path: "/users/{id}/enable", access: Page(User), handler: |r| r.to(console::users::enable) },
     Rule { verb: Post, path: "/users/{id}/sessions/revoke", access: Page(User), handler: |r| r.to(console::users::revoke_sessions) },
+    Rule { verb: Post, path: "/users/{id}/mfa/reset", access: Page(User), handler: |r| r.to(console::users::reset_mfa) },
     Rule { verb: Post, path: "/users/{id}/delete", access: Page(Admin), handler: |r| r.to(console::users::delete) },
     Rule { verb: Get, path: "/organizations", access: Page(Guest), handler: |r| r.to(console::organizations::list) },
     Rule { verb: Post, path: "/organizations", access: Page(User), handler: |r| r.to(console::organizations::create) },

@@ -11,8 +11,8 @@ use secrecy::SecretString;
 
 use super::ErrorBody;
 use crate::http::admin::auth::Actor;
-use crate::http::error::{admin_error, user_error};
-use crate::identity::{self, AccessEnded, Email, NewUser, UserError, UserRecord, UserSearch};
+use crate::http::error::{admin_error, admin_server_error, user_error};
+use crate::identity::{self, mfa, AccessEnded, Email, NewUser, UserError, UserRecord, UserSearch};
 use crate::state::AppState;
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
@@ -39,6 +39,10 @@ pub struct UserBody {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     is_disabled: bool,
+    /// Whether the user signs in with a second factor (two-step verification); in
+    /// `GET /api/users/{id}` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    has_mfa: Option<bool>,
 }
 
 impl From<UserRecord> for UserBody {
@@ -50,6 +54,7 @@ impl From<UserRecord> for UserBody {
             created_at: u.created_at,
             updated_at: u.updated_at,
             is_disabled: u.is_disabled,
+            has_mfa: None,
         }
     }
 }
@@ -144,7 +149,14 @@ pub async fn show(
             if with_personal_data {
                 tracing::info!(actor = %actor.subject, user_id = %user.id, "operator read a user's personal data");
             }
-            HttpResponse::Ok().json(UserBody::from(user))
+            let has_mfa = match mfa::has_mfa(&state.dbs.accounts, &user.id).await {
+                Ok(has) => has,
+                Err(err) => return admin_server_error(&err),
+            };
+            HttpResponse::Ok().json(UserBody {
+                has_mfa: Some(has_mfa),
+                ..UserBody::from(user)
+            })
         }
         Err(err) => error(&err),
     }

@@ -232,6 +232,7 @@ pub fn notice(req: &HttpRequest) -> Option<&'static str> {
         "disabled" => "The user is disabled and their sessions have ended.",
         "enabled" => "The user is enabled.",
         "sessions" => "The user's sessions have ended.",
+        "mfa-reset" => "Two-step verification is off and the user's sessions have ended.",
         "rotated" => "Rotated.",
         "expired" => "The form had expired, so nothing was changed: please try again.",
         _ => return None,

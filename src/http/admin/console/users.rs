@@ -14,7 +14,7 @@ use super::{done, error_page, not_found, page, refuse_forged, server_error, when
 use crate::access;
 use crate::http::admin::auth::Actor;
 use crate::http::form::{Field, FieldErrors, FormData};
-use crate::identity::{self, Email, NewUser, PasswordError, UserError, UserSearch};
+use crate::identity::{self, mfa, Email, MfaError, NewUser, PasswordError, UserError, UserSearch};
 use crate::state::AppState;
 
 pub const LIST: &str = "/users";
@@ -23,6 +23,7 @@ const DISABLE: &str = "/users/{id}/disable";
 const ENABLE: &str = "/users/{id}/enable";
 const REVOKE_SESSIONS: &str = "/users/{id}/sessions/revoke";
 const DELETE: &str = "/users/{id}/delete";
+const RESET_MFA: &str = "/users/{id}/mfa/reset";
 
 /// What a guest searching by email is told.
 const EMAIL_SEARCH_NEEDS_ROLE: &str =
@@ -213,12 +214,14 @@ struct UserPage {
     email: Option<String>,
     name: Option<String>,
     is_disabled: bool,
+    has_mfa: bool,
     created: String,
     updated: String,
     memberships: Vec<MembershipRow>,
     /// Disable when enabled, enable when disabled.
     switch: Option<Action>,
     revoke_sessions: Option<Action>,
+    reset_mfa: Option<Action>,
     delete: Option<Action>,
 }
 
@@ -246,6 +249,10 @@ pub async fn show(
         Ok(list) => list,
         Err(err) => return server_error(forms, &err),
     };
+    let has_mfa = match mfa::has_mfa(&state.dbs.accounts, &id).await {
+        Ok(has) => has,
+        Err(err) => return server_error(forms, &err),
+    };
     let switch = if user.is_disabled { ENABLE } else { DISABLE };
     let data = UserPage {
         nav: forms.nav("users"),
@@ -253,6 +260,9 @@ pub async fn show(
         top_errors: Vec::new(),
         switch: forms.action(&state, switch, &[&id]),
         revoke_sessions: forms.action(&state, REVOKE_SESSIONS, &[&id]),
+        reset_mfa: has_mfa
+            .then(|| forms.action(&state, RESET_MFA, &[&id]))
+            .flatten(),
         delete: forms.action(&state, DELETE, &[&id]),
         memberships: memberships
             .into_iter()
@@ -267,6 +277,7 @@ pub async fn show(
         email: user.email,
         name: user.name,
         is_disabled: user.is_disabled,
+        has_mfa,
         id: user.id,
     };
     page(actix_web::http::StatusCode::OK, &data, forms.new_cookie)
@@ -278,6 +289,7 @@ enum Change {
     Disable,
     Enable,
     RevokeSessions,
+    ResetMfa,
     Delete,
 }
 
@@ -287,6 +299,7 @@ impl Change {
             Self::Disable => DISABLE,
             Self::Enable => ENABLE,
             Self::RevokeSessions => REVOKE_SESSIONS,
+            Self::ResetMfa => RESET_MFA,
             Self::Delete => DELETE,
         }
     }
@@ -313,6 +326,11 @@ async fn change(
             .await
             .map(|()| 0),
         Change::RevokeSessions => identity::revoke_user_sessions(&state.dbs, &id, now).await,
+        Change::ResetMfa => match mfa::reset(&state.dbs, &id, now).await {
+            Ok(ended) => Ok(ended),
+            Err(MfaError::UnknownUser(id)) => Err(UserError::UnknownUser(id)),
+            Err(err) => return server_error(Forms::new(&req, &state, actor.role), &err),
+        },
         Change::Delete => identity::delete_user(&state.dbs, &id, now).await,
     };
     match changed {
@@ -321,6 +339,7 @@ async fn change(
                 Change::Disable => ("disabled", page_url.as_str()),
                 Change::Enable => ("enabled", page_url.as_str()),
                 Change::RevokeSessions => ("sessions", page_url.as_str()),
+                Change::ResetMfa => ("mfa-reset", page_url.as_str()),
                 Change::Delete => ("deleted", LIST),
             };
             tracing::info!(actor = %actor.subject, user_id = %id, change = note, revoked_sessions = ended, "operator changed a user from the console");
@@ -371,6 +390,16 @@ pub async fn revoke_sessions(
 ) -> HttpResponse {
     let id = path.into_inner();
     change(req, id, body, actor, state, Change::RevokeSessions).await
+}
+
+pub async fn reset_mfa(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    actor: web::ReqData<Actor>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    change(req, path.into_inner(), body, actor, state, Change::ResetMfa).await
 }
 
 pub async fn delete(
