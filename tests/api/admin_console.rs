@@ -5,6 +5,7 @@
 //! rule-table matrix in `admin_api.rs`.)
 
 mod apps;
+mod code_step;
 mod resources;
 
 use reqwest::StatusCode;

@@ -22,6 +22,8 @@ use crate::store::sessions::SessionRow;
 pub const SESSION_COOKIE: &str = "tessera_admin_session";
 /// The console's CSRF cookie.
 pub const CSRF_COOKIE: &str = "tessera_admin_csrf";
+/// Names an operator's sign-in waiting for its second factor (no session exists yet).
+pub const PENDING_COOKIE: &str = "tessera_admin_pending";
 /// Sealed into the admin cookie's `sub` before the user id, so that a public-listener session
 /// cookie can never pass here, nor an admin one there.
 const ADMIN_SUB_PREFIX: &str = "admin:";
@@ -213,6 +215,29 @@ pub fn session_cookie(
 /// A cookie that removes the console session cookie.
 pub fn clear_session_cookie(req: &HttpRequest) -> Cookie<'static> {
     let mut c = cookie(req, SESSION_COOKIE, String::new());
+    c.make_removal();
+    c
+}
+
+/// The cookie naming a pending console sign-in; it lives no longer than the sign-in.
+pub fn pending_cookie(req: &HttpRequest, token: &secrecy::SecretString) -> Cookie<'static> {
+    use secrecy::ExposeSecret;
+    let mut c = cookie(req, PENDING_COOKIE, token.expose_secret().to_owned());
+    let ttl = i64::try_from(crate::identity::PENDING_LOGIN_TTL.as_secs()).unwrap_or(300);
+    c.set_max_age(actix_web::cookie::time::Duration::seconds(ttl));
+    c
+}
+
+/// The browser's pending console sign-in token, if it has one.
+pub fn pending_token(req: &HttpRequest) -> Option<secrecy::SecretString> {
+    req.cookie(PENDING_COOKIE)
+        .filter(|c| !c.value().is_empty())
+        .map(|c| secrecy::SecretString::from(c.value().to_owned()))
+}
+
+/// A cookie that removes the pending console sign-in cookie.
+pub fn clear_pending_cookie(req: &HttpRequest) -> Cookie<'static> {
+    let mut c = cookie(req, PENDING_COOKIE, String::new());
     c.make_removal();
     c
 }

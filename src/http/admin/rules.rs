@@ -75,6 +75,8 @@ pub static RULES: &[Rule] = &[
     Rule { verb: Post, path: "/setup", access: Open, handler: |r| r.to(setup::submit) },
     Rule { verb: Get, path: "/login", access: Open, handler: |r| r.to(console::login_form) },
     Rule { verb: Post, path: "/login", access: Open, handler: |r| r.to(console::login) },
+    Rule { verb: Get, path: "/login/code", access: Open, handler: |r| r.to(console::code_step::form) },
+    Rule { verb: Post, path: "/login/code", access: Open, handler: |r| r.to(console::code_step::submit) },
     Rule { verb: Post, path: "/logout", access: Open, handler: |r| r.to(console::logout) },
     Rule { verb: Get, path: "/", access: Page(Guest), handler: |r| r.to(console::home) },
     Rule { verb: Get, path: "/users", access: Page(Guest), handler: |r| r.to(console::users::list) },

@@ -142,11 +142,22 @@ struct CodePage {
     has_error: bool,
 }
 
+/// The pending sign-in a token names, if it is live and one of ours: the admin console's pending
+/// sign-ins continue there (their `return_to` is not a path of this listener).
+async fn find_public_pending(
+    state: &AppState,
+    token: &SecretString,
+) -> Result<Option<identity::PendingLogin>, identity::MfaError> {
+    Ok(
+        identity::find_pending_login(&state.dbs.ops, token, state.clock.now())
+            .await?
+            .filter(|p| p.return_to.starts_with('/')),
+    )
+}
+
 pub async fn show_code(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let pending = match pending_login_token(&req, &state) {
-        Some(token) => {
-            identity::find_pending_login(&state.dbs.ops, &token, state.clock.now()).await
-        }
+        Some(token) => find_public_pending(&state, &token).await,
         None => Ok(None),
     };
     let pending = match pending {
@@ -184,6 +195,11 @@ pub async fn submit_code(
     let Some(token) = pending_login_token(&req, &state) else {
         return code_refusal(&req, &state, StatusCode::BAD_REQUEST, |t| t.expired);
     };
+    match find_public_pending(&state, &token).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return code_refusal(&req, &state, StatusCode::BAD_REQUEST, |t| t.expired),
+        Err(err) => return code_failure(&req, &err),
+    }
     let outcome = identity::finish_pending_login(
         &state.dbs,
         &state.pii,

@@ -5,6 +5,7 @@
 
 pub mod app_keys;
 pub mod apps;
+pub mod code_step;
 mod directory;
 mod forms;
 pub mod grants;
@@ -118,6 +119,15 @@ pub async fn login(
             tracing::info!(%user_id, "admin console sign-in refused: not an operator");
             return see_other("/login?error=1", Vec::new());
         }
+        Err(err) => {
+            tracing::error!(error = %err, "admin console sign-in failed on our side");
+            return HttpResponse::InternalServerError().finish();
+        }
+    }
+    // An operator with a second factor gives the code before any session exists.
+    match identity::has_mfa(&state.dbs.accounts, &user_id).await {
+        Ok(false) => {}
+        Ok(true) => return code_step::start(&req, &state, &user_id).await,
         Err(err) => {
             tracing::error!(error = %err, "admin console sign-in failed on our side");
             return HttpResponse::InternalServerError().finish();
