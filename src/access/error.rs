@@ -57,6 +57,8 @@ pub enum AccessError {
     LastAdmin,
     #[error("no such user `{0}`")]
     UnknownUser(String),
+    #[error("the user `{0}` is disabled: enable them first")]
+    DisabledUser(String),
     #[error("no organization `{0}`")]
     UnknownOrg(String),
     #[error("user `{user}` is not a member of organization `{org}`")]

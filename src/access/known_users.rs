@@ -1,7 +1,9 @@
 //! Memberships, shares and grants an operator makes for a user named by id. Users live in the
 //! accounts database (DESIGN.md "Storage"), the access model in the ops database, so no foreign
 //! key can check the id: these entry points look the user up first, and an unknown id is
-//! [`AccessError::UnknownUser`] with nothing written.
+//! [`AccessError::UnknownUser`] with nothing written. A disabled user is refused too
+//! ([`AccessError::DisabledUser`]): deleting a user disables them before it removes their
+//! memberships, shares and grants, so nothing can be written for them in between.
 
 use std::sync::Arc;
 
@@ -14,13 +16,15 @@ use crate::clock::Clock;
 use crate::store::{users, Databases, Db};
 
 /// Checks that `id` is a well-formed user id (else [`AccessError::InvalidUserId`]) of a user
-/// who exists (else [`AccessError::UnknownUser`]).
+/// who exists (else [`AccessError::UnknownUser`]) and is not disabled (else
+/// [`AccessError::DisabledUser`]).
 pub async fn require_user(accounts: &Db, id: &str) -> Result<(), AccessError> {
     let id = user_id(id)?;
-    if users::find_user(accounts, id).await?.is_none() {
-        return Err(AccessError::UnknownUser(id.to_owned()));
+    match users::find_user(accounts, id).await? {
+        None => Err(AccessError::UnknownUser(id.to_owned())),
+        Some(user) if user.disabled_at.is_some() => Err(AccessError::DisabledUser(id.to_owned())),
+        Some(_) => Ok(()),
     }
-    Ok(())
 }
 
 /// [`set_member`] for an existing user.

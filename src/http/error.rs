@@ -46,8 +46,8 @@ pub fn admin_server_error(cause: &dyn std::fmt::Display) -> HttpResponse {
     )
 }
 
-/// Access-model errors: 404 for what does not exist, 409 for conflicts with what does, 400 for
-/// bad input.
+/// Access-model errors: 404 for what does not exist, 409 for conflicts with what does (a
+/// disabled user among them), 400 for bad input.
 pub fn access_error(err: &AccessError) -> HttpResponse {
     use AccessError as E;
     let (status, code) = match err {
@@ -68,6 +68,7 @@ pub fn access_error(err: &AccessError) -> HttpResponse {
         | E::DuplicateRole(_)
         | E::RightAlreadyInRole(_)
         | E::DuplicateGrant
+        | E::DisabledUser(_)
         | E::AlreadyMember(_)
         | E::OrgOwnsApps(_)
         | E::LastAdmin => (StatusCode::CONFLICT, "conflict"),

@@ -117,6 +117,22 @@ fn role_of(row: &OperatorRow) -> Result<OperatorRole, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("operators.role `{}`", row.role)))
 }
 
+fn operator_row(subject: &Subject, role: OperatorRole, now: DateTime<Utc>) -> OperatorRow {
+    OperatorRow {
+        subject_kind: subject.kind().to_owned(),
+        subject_id: subject.id().to_owned(),
+        role: role.as_str().to_owned(),
+        created_at: now,
+    }
+}
+
+fn insert_error(err: StoreError, subject: &Subject) -> OperatorError {
+    match err {
+        StoreError::Duplicate(_) => OperatorError::AlreadyOperator(subject.to_string()),
+        other => other.into(),
+    }
+}
+
 /// Makes a subject an operator with a role.
 pub async fn add_operator(
     db: &Db,
@@ -124,18 +140,10 @@ pub async fn add_operator(
     subject: &Subject,
     role: OperatorRole,
 ) -> Result<Operator, OperatorError> {
-    let row = OperatorRow {
-        subject_kind: subject.kind().to_owned(),
-        subject_id: subject.id().to_owned(),
-        role: role.as_str().to_owned(),
-        created_at: clock.now(),
-    };
+    let row = operator_row(subject, role, clock.now());
     operators::insert_operator(db, &row)
         .await
-        .map_err(|e| match e {
-            StoreError::Duplicate(_) => OperatorError::AlreadyOperator(subject.to_string()),
-            other => other.into(),
-        })?;
+        .map_err(|e| insert_error(e, subject))?;
     Ok(Operator {
         subject: subject.clone(),
         role,

@@ -1,13 +1,14 @@
 //! The first operator: on a fresh start with no operator, `tessera serve` prints a one-time
 //! setup link; the page behind it creates the first admin. The token is 256 random bits, stored
-//! only as its SHA-256 hash, valid for an hour and consumed in one statement.
+//! only as its SHA-256 hash, valid for an hour, and consumed in the ops-database transaction that
+//! stores the operator, so a setup that fails leaves its link usable.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{add_operator, has_operators, OperatorError, OperatorRole};
+use super::{has_operators, insert_error, operator_row, OperatorError, OperatorRole};
 use crate::access::Subject;
 use crate::clock::Clock;
 use crate::crypto::{random, sha256_hex};
@@ -51,7 +52,10 @@ pub async fn is_setup_token_usable(
 }
 
 /// Creates the first admin operator: the user with this email (whose password must match) or a
-/// new user. The input is checked before the token is consumed, so a typo does not burn it.
+/// new user. The input and the token are checked before anything is written, so a typo or a
+/// dead link creates no user. The user is created first (accounts database); the token is then
+/// consumed with the operator insert in one ops-database transaction, so if anything fails the
+/// link still works, and a retry finds the user and accepts it by its password.
 pub async fn complete_setup(
     dbs: &Databases,
     pii: &Pii,
@@ -64,6 +68,10 @@ pub async fn complete_setup(
         return Err(OperatorError::SetupDone);
     }
     identity::check_new_user(&new, hasher)?;
+    let token_hash = hash(token.expose_secret());
+    if !setup_tokens::is_usable(&dbs.ops, &token_hash, clock.now()).await? {
+        return Err(OperatorError::InvalidSetupToken);
+    }
     let existing = identity::find_user_id_by_email(&dbs.accounts, pii, &new.email).await?;
     if let Some(id) = &existing {
         let verified = identity::verify_credentials(
@@ -79,21 +87,20 @@ pub async fn complete_setup(
             return Err(OperatorError::WrongPassword);
         }
     }
-    if !setup_tokens::consume_setup_token(&dbs.ops, &hash(token.expose_secret()), clock.now())
-        .await?
-    {
-        return Err(OperatorError::InvalidSetupToken);
-    }
     let user_id = match existing {
         Some(id) => id,
         None => identity::create_user(&dbs.accounts, pii, hasher, clock, new).await?,
     };
-    add_operator(
-        &dbs.ops,
-        clock,
-        &Subject::User(user_id.clone()),
-        OperatorRole::Admin,
-    )
-    .await?;
+    let subject = Subject::User(user_id.clone());
+    let now = clock.now();
+    let row = operator_row(&subject, OperatorRole::Admin, now);
+    // Another link may have been used since `is_usable`: the consumption decides.
+    let is_consumed =
+        setup_tokens::consume_setup_token_for_operator(&dbs.ops, &token_hash, now, &row)
+            .await
+            .map_err(|e| insert_error(e, &subject))?;
+    if !is_consumed {
+        return Err(OperatorError::InvalidSetupToken);
+    }
     Ok(user_id)
 }

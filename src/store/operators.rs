@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 
 use super::entities::operator;
@@ -26,8 +27,12 @@ fn from_model(m: operator::Model) -> OperatorRow {
     }
 }
 
-/// Inserts an operator; one that exists already is `Duplicate("operator")`.
-pub async fn insert_operator(db: &Db, row: &OperatorRow) -> Result<(), StoreError> {
+/// Inserts an operator; one that exists already is `Duplicate("operator")`. Takes a transaction
+/// too, for [`super::setup_tokens::consume_setup_token_for_operator`].
+pub async fn insert_operator(
+    db: &impl ConnectionTrait,
+    row: &OperatorRow,
+) -> Result<(), StoreError> {
     operator::ActiveModel {
         subject_kind: Set(row.subject_kind.clone()),
         subject_id: Set(row.subject_id.clone()),

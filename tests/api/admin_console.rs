@@ -500,6 +500,22 @@ async fn members_are_added_changed_and_removed_with_refusals_next_to_the_field()
         )
         .await;
     refused(res, "member_role").await;
+    // A disabled user is refused until enabled again.
+    identity::disable_user(&app.state.dbs, &bob_id, app.state.clock.now())
+        .await
+        .unwrap();
+    let res = op
+        .submit(
+            &page,
+            &add,
+            &[("member_user", &bob_id), ("member_role", "guest")],
+        )
+        .await;
+    let html = refused(res, "member_user").await;
+    assert!(html.contains("is disabled"), "{html}");
+    identity::enable_user(&app.state.dbs, &bob_id, app.state.clock.now())
+        .await
+        .unwrap();
     assert_eq!(roles().await, vec![(alice_id.clone(), OrgRole::Admin)]);
 
     // By id as well as by email.

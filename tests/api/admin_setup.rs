@@ -4,12 +4,14 @@
 use std::sync::Arc;
 
 use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, DbBackend};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 use tessera::access::Subject;
 use tessera::clock::SystemClock;
 use tessera::operators::{self, OperatorRole};
-use tessera::store::{setup_tokens, users};
+use tessera::store::operators::{self as operator_rows, OperatorRow};
+use tessera::store::{setup_tokens, users, Db, StoreError};
 
 use crate::common::{hidden, spawn_app, stderr, stdout, TestApp, TestEnv};
 
@@ -367,4 +369,112 @@ async fn once_a_setup_link_is_used_no_other_link_is_usable() {
     assert!(!setup_tokens::consume_setup_token(ops, "first", now)
         .await
         .unwrap());
+}
+
+#[tokio::test]
+async fn a_setup_link_stays_usable_when_its_operator_cannot_be_stored() {
+    let app = spawn_app().await;
+    let ops = &app.state.dbs.ops;
+    let now = app.state.clock.now();
+    let later = now + chrono::Duration::hours(1);
+    setup_tokens::insert_setup_token(ops, "link", now, later)
+        .await
+        .unwrap();
+    let row = |id: &str| OperatorRow {
+        subject_kind: "user".into(),
+        subject_id: id.into(),
+        role: "admin".into(),
+        created_at: now,
+    };
+    operator_rows::insert_operator(ops, &row("taken"))
+        .await
+        .unwrap();
+
+    // The insert fails after the token was marked used: both are rolled back.
+    let err = setup_tokens::consume_setup_token_for_operator(ops, "link", now, &row("taken"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
+    assert!(setup_tokens::is_usable(ops, "link", now).await.unwrap());
+
+    assert!(
+        setup_tokens::consume_setup_token_for_operator(ops, "link", now, &row("first"))
+            .await
+            .unwrap()
+    );
+    assert!(!setup_tokens::is_usable(ops, "link", now).await.unwrap());
+    // Used up: a second consumption writes no operator.
+    assert!(
+        !setup_tokens::consume_setup_token_for_operator(ops, "link", now, &row("second"))
+            .await
+            .unwrap()
+    );
+    let stored = operator_rows::find_operators(ops).await.unwrap();
+    let ids = stored
+        .iter()
+        .map(|o| o.subject_id.as_str())
+        .collect::<Vec<_>>();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.contains(&"taken") && ids.contains(&"first"), "{ids:?}");
+}
+
+/// Makes every insert into `table` fail, as a concurrent request or a database fault would,
+/// until [`allow_inserts`].
+async fn refuse_inserts(db: &Db, table: &str) {
+    let sql = match db.get_database_backend() {
+        DbBackend::Sqlite => format!(
+            "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        ),
+        _ => format!(
+            "CREATE OR REPLACE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$; \
+             CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
+             FOR EACH ROW EXECUTE FUNCTION refuse_insert()"
+        ),
+    };
+    db.execute_unprepared(&sql).await.unwrap();
+}
+
+async fn allow_inserts(db: &Db, table: &str) {
+    let sql = match db.get_database_backend() {
+        DbBackend::Sqlite => format!("DROP TRIGGER refuse_{table}"),
+        _ => format!("DROP TRIGGER refuse_{table} ON {table}"),
+    };
+    db.execute_unprepared(&sql).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_setup_that_fails_leaves_its_link_usable() {
+    let app = spawn_app().await;
+    let dbs = &app.state.dbs;
+    let token = operators::issue_setup_token(&dbs.ops, &app.state.clock)
+        .await
+        .unwrap()
+        .unwrap();
+    let token = token.expose_secret().to_owned();
+
+    // The user cannot be created, then the operator cannot be stored.
+    for (db, table) in [(&dbs.accounts, "users"), (&dbs.ops, "operators")] {
+        refuse_inserts(db, table).await;
+        let res = post_setup(&app, &token, "root@example.com", PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR, "{table}");
+        assert!(!operators::has_operators(&dbs.ops).await.unwrap());
+        assert_eq!(
+            setup_form(&app, &token).await.status(),
+            StatusCode::OK,
+            "the link still works after {table} refused the insert"
+        );
+        allow_inserts(db, table).await;
+    }
+
+    // The user was created before the operator failed: the retry accepts them by password.
+    assert_eq!(users::find_all(&dbs.accounts).await.unwrap().len(), 1);
+    let res = post_setup(&app, &token, "root@example.com", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(operators::list_operators(&dbs.ops).await.unwrap().len(), 1);
+    assert_eq!(
+        setup_form(&app, &token).await.status(),
+        StatusCode::NOT_FOUND
+    );
 }

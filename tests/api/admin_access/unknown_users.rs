@@ -1,5 +1,6 @@
 //! User ids in memberships, shares, grants and an organization's first admin are looked up in
-//! the accounts database: an id nobody has is 404 "no such user", with nothing changed.
+//! the accounts database: an id nobody has is 404 "no such user", a disabled user's (deleting a
+//! user disables them first) 409 "disabled", with nothing changed.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -93,4 +94,70 @@ async fn unknown_user_ids_are_404_and_change_nothing() {
         Some(json!({ "access": "read" })),
     )
     .await;
+}
+
+#[tokio::test]
+async fn disabled_users_are_409_and_change_nothing() {
+    let app = spawn_app().await;
+    let api = Api::new(&app, OperatorRole::Admin).await;
+    let c = catalog(&api).await;
+    let org = api
+        .expect(
+            StatusCode::CREATED,
+            Method::POST,
+            "/api/organizations",
+            Some(json!({ "name": "Acme", "first_admin": c.user })),
+        )
+        .await;
+    let org = id(&org);
+    let (client_id, _) = app.web_app().await;
+    let disabled = app
+        .create_user("off@example.com", "correct horse battery")
+        .await;
+    api.expect(
+        StatusCode::OK,
+        Method::POST,
+        &format!("/api/users/{disabled}/disable"),
+        None,
+    )
+    .await;
+    let before = snapshot(&api, &org, &client_id, &c.role).await;
+
+    #[rustfmt::skip]
+    let cases: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::PUT, format!("/api/organizations/{org}/members/{disabled}"), Some(json!({ "role": "user" }))),
+        (Method::PUT, format!("/api/apps/{client_id}/shares/{disabled}"), Some(json!({ "access": "read" }))),
+        (Method::POST, format!("/api/roles/{}/grants", c.role), Some(json!({ "subject_kind": "user", "subject_id": disabled }))),
+        (Method::POST, format!("/api/roles/{}/grants", c.role), Some(json!({ "subject_kind": "user", "subject_id": disabled, "org_id": org }))),
+        (Method::POST, "/api/organizations".into(), Some(json!({ "name": "Beta", "first_admin": disabled }))),
+    ];
+    for (method, path, body) in &cases {
+        let what = format!("{method} {path} {body:?}");
+        let (status, answer) = api.send(method.clone(), path, body.clone()).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{what}: {answer}");
+        assert_eq!(answer["error"], "conflict", "{what}");
+        let description = answer["error_description"].as_str().unwrap();
+        assert!(description.contains("disabled"), "{what}: {description}");
+    }
+    assert_eq!(
+        snapshot(&api, &org, &client_id, &c.role).await,
+        before,
+        "nothing changed"
+    );
+
+    // Enabled again, the same requests work.
+    api.expect(
+        StatusCode::OK,
+        Method::POST,
+        &format!("/api/users/{disabled}/enable"),
+        None,
+    )
+    .await;
+    for (method, path, body) in cases {
+        let (status, answer) = api.send(method.clone(), &path, body.clone()).await;
+        assert!(
+            status.is_success(),
+            "{method} {path} {body:?}: {status} {answer}"
+        );
+    }
 }

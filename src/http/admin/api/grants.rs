@@ -96,7 +96,7 @@ pub async fn list(id: web::Path<String>, state: web::Data<AppState>) -> HttpResp
         (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
         (status = 404, description = "No such role, user, app or organization", body = ErrorBody),
-        (status = 409, description = "The same grant exists", body = ErrorBody),
+        (status = 409, description = "The same grant exists, or the user is disabled", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
 )]

@@ -108,7 +108,7 @@ pub async fn list(id: web::Path<String>, state: web::Data<AppState>) -> HttpResp
         (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the user operator role", body = ErrorBody),
         (status = 404, description = "No such organization, or no such user", body = ErrorBody),
-        (status = 409, description = "It would leave the organization without an admin", body = ErrorBody),
+        (status = 409, description = "It would leave the organization without an admin, or the user is disabled", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
 )]

@@ -108,7 +108,7 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
         (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the user operator role", body = ErrorBody),
         (status = 404, description = "No such user (first_admin)", body = ErrorBody),
-        (status = 409, description = "The name is taken", body = ErrorBody),
+        (status = 409, description = "The name is taken, or the user (first_admin) is disabled", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
 )]

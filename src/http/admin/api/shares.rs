@@ -104,6 +104,7 @@ pub async fn list(client_id: web::Path<String>, state: web::Data<AppState>) -> H
         (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the user operator role", body = ErrorBody),
         (status = 404, description = "No such app, or no such user", body = ErrorBody),
+        (status = 409, description = "The user is disabled", body = ErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
 )]

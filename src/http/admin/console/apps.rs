@@ -410,7 +410,11 @@ pub async fn share(
             tracing::info!(actor = %actor.subject, client_id, user_id, %share_access, "operator shared an app from the console");
             done(&page_url, "added")
         }
-        Err(err @ (AccessError::InvalidUserId | AccessError::UnknownUser(_))) => {
+        Err(
+            err @ (AccessError::InvalidUserId
+            | AccessError::UnknownUser(_)
+            | AccessError::DisabledUser(_)),
+        ) => {
             let posted = Posted::refused(form, FieldErrors::one("share_user", err.to_string()));
             render_app(&req, &state, &actor, &client_id, posted).await
         }

@@ -108,9 +108,10 @@ pub async fn create(
     };
     let field = match err {
         AccessError::UnknownOrg(_) => "grant_org",
-        AccessError::DuplicateGrant | AccessError::InvalidUserId | AccessError::UnknownUser(_) => {
-            "grant_user"
-        }
+        AccessError::DuplicateGrant
+        | AccessError::InvalidUserId
+        | AccessError::UnknownUser(_)
+        | AccessError::DisabledUser(_) => "grant_user",
         AccessError::UnknownRole(_) => "grant_role",
         _ => return failed(&req, &state, &actor, err),
     };

@@ -43,7 +43,11 @@ pub async fn add(
     let (Ok(role), Some(user_id)) = (role, user_id) else {
         return render_org(&req, &state, &actor, &org_id, Posted::refused(form, errors)).await;
     };
-    match access::add_member(&state.dbs.ops, &state.clock, &org_id, &user_id, role).await {
+    let added = match access::require_user(&state.dbs.accounts, &user_id).await {
+        Ok(()) => access::add_member(&state.dbs.ops, &state.clock, &org_id, &user_id, role).await,
+        Err(err) => Err(err),
+    };
+    match added {
         Ok(_) => {
             tracing::info!(actor = %actor.subject, org_id, user_id, %role, "operator added a member from the console");
             done(&page_url, "added")
@@ -51,7 +55,8 @@ pub async fn add(
         Err(
             err @ (AccessError::AlreadyMember(_)
             | AccessError::InvalidUserId
-            | AccessError::UnknownUser(_)),
+            | AccessError::UnknownUser(_)
+            | AccessError::DisabledUser(_)),
         ) => {
             let errors = FieldErrors::one("member_user", err.to_string());
             render_org(&req, &state, &actor, &org_id, Posted::refused(form, errors)).await

@@ -124,7 +124,11 @@ pub async fn create(
             let errors = FieldErrors::one("name", err.to_string());
             render_list(&req, &state, &actor, Posted::refused(form, errors)).await
         }
-        Err(err @ (AccessError::InvalidUserId | AccessError::UnknownUser(_))) => {
+        Err(
+            err @ (AccessError::InvalidUserId
+            | AccessError::UnknownUser(_)
+            | AccessError::DisabledUser(_)),
+        ) => {
             let errors = FieldErrors::one("first_admin", err.to_string());
             render_list(&req, &state, &actor, Posted::refused(form, errors)).await
         }
