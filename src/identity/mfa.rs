@@ -157,15 +157,18 @@ pub async fn confirm(
     let Some(step) = matching_step(&totp, code, now) else {
         return Ok(false);
     };
-    if !totp_factors::update_confirmed(db, user_id, step, now).await? {
-        return Err(MfaError::NotEnrolled);
-    }
-    Ok(true)
+    // Only the secret the code was checked against: a set-up started again in another tab
+    // meanwhile replaced it with one this code was not made for.
+    totp_factors::update_confirmed(db, user_id, &factor.secret_sealed, step, now)
+        .await
+        .map_err(MfaError::from)
 }
 
-/// Checks a code against a user's confirmed factor. An accepted code's time step is recorded in
-/// the same statement that accepts it, so the code (and any earlier one) is refused after. Wrong
-/// codes are counted; each run of `WRONG_CODES_BEFORE_LOCK` pauses checks (1, 2, 4 … 64 minutes).
+/// Checks a code against a user's confirmed factor. Each check is reserved (counted as a wrong
+/// code) in one statement before the code is looked at, so requests racing each other cannot
+/// check more than `WRONG_CODES_BEFORE_LOCK` codes before the pause; each such run pauses checks
+/// (1, 2, 4 … 64 minutes). An accepted code gives its check back, clears the count and records
+/// its time step in one statement, so the code (and any earlier one) is refused after.
 pub async fn verify_code(
     db: &Db,
     pii: &Pii,
@@ -179,24 +182,36 @@ pub async fn verify_code(
     else {
         return Err(MfaError::NotEnrolled);
     };
-    if factor.locked_until.is_some_and(|until| until > now) {
-        return Ok(CodeCheck::Locked);
-    }
     let totp = open(pii, &factor, "", "")?;
+    let pauses = pause_ends(now);
+    let reserved =
+        totp_factors::reserve_attempt(db, user_id, WRONG_CODES_BEFORE_LOCK, &pauses, now).await?;
+    let Some(reserved) = reserved else {
+        // Paused, or the factor was removed meanwhile.
+        return if has_mfa(db, user_id).await? {
+            Ok(CodeCheck::Locked)
+        } else {
+            Err(MfaError::NotEnrolled)
+        };
+    };
     if let Some(step) = matching_step(&totp, code, now) {
-        if totp_factors::consume_step(db, user_id, step, now).await? {
+        if totp_factors::consume_step(db, user_id, step, reserved, now).await? {
             return Ok(CodeCheck::Accepted);
         }
     }
-    let failed = totp_factors::increment_failed_attempts(db, user_id, now).await?;
-    if let Some(failed) = failed.filter(|n| *n > 0 && n % WRONG_CODES_BEFORE_LOCK == 0) {
-        let runs = i64::from(failed / WRONG_CODES_BEFORE_LOCK);
-        let minutes = (1_i64 << (runs - 1).clamp(0, 6)).min(MAX_LOCK_MINUTES);
-        totp_factors::update_locked_until(db, user_id, now + Duration::minutes(minutes), now)
-            .await?;
-        tracing::info!(user_id, failed, minutes, "TOTP code checks paused");
+    if reserved % WRONG_CODES_BEFORE_LOCK == 0 {
+        tracing::info!(user_id, failed = reserved, "TOTP code checks paused");
     }
     Ok(CodeCheck::Refused)
+}
+
+/// When the pause after each run of wrong codes ends: 1 minute, doubling up to the longest.
+fn pause_ends(now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    std::iter::successors(Some(1_i64), |m| {
+        Some(m * 2).filter(|m| *m <= MAX_LOCK_MINUTES)
+    })
+    .map(|minutes| now + Duration::minutes(minutes))
+    .collect()
 }
 
 /// Removes a user's own confirmed factor, if `code` is a current one.
@@ -320,6 +335,16 @@ mod tests {
         );
         assert_eq!(matching_step(&totp, "28708", at(59)), None);
         assert_eq!(matching_step(&totp, "28708a", at(59)), None);
+    }
+
+    #[test]
+    fn pauses_double_up_to_64_minutes() {
+        let now = at(0);
+        let minutes: Vec<i64> = pause_ends(now)
+            .iter()
+            .map(|until| (*until - now).num_minutes())
+            .collect();
+        assert_eq!(minutes, [1, 2, 4, 8, 16, 32, 64]);
     }
 
     #[test]

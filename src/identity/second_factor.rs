@@ -91,7 +91,8 @@ pub async fn find_pending_login(
 }
 
 /// Finishes a pending sign-in with a code: a right one starts the session (once, however many
-/// requests race), a wrong one is counted.
+/// requests race), a wrong one is counted. Each check is reserved before the code is looked at,
+/// so requests racing each other cannot check more than `WRONG_CODES_PER_LOGIN` codes.
 pub async fn finish_pending_login(
     dbs: &Databases,
     pii: &Pii,
@@ -103,6 +104,20 @@ pub async fn finish_pending_login(
     let id_hash = sha256_hex(token.expose_secret().as_bytes());
     let Some(pending) = pending_logins::find_pending_login(&dbs.ops, &id_hash, now).await? else {
         return Ok(CodeOutcome::Expired);
+    };
+    let reserved =
+        pending_logins::reserve_attempt(&dbs.ops, &id_hash, WRONG_CODES_PER_LOGIN, now).await?;
+    let Some(reserved) = reserved else {
+        // Out of tries (taken by requests racing this one), or over meanwhile.
+        let is_live = pending_logins::find_pending_login(&dbs.ops, &id_hash, now)
+            .await?
+            .is_some();
+        pending_logins::delete_pending_login(&dbs.ops, &id_hash).await?;
+        return Ok(if is_live {
+            CodeOutcome::Dropped
+        } else {
+            CodeOutcome::Expired
+        });
     };
     let user_id = pending.user_id.as_str();
     let check = match verify_code(&dbs.accounts, pii, user_id, code, now).await {
@@ -133,15 +148,10 @@ pub async fn finish_pending_login(
                 return_to: pending.return_to,
             })
         }
+        CodeCheck::Refused if reserved < WRONG_CODES_PER_LOGIN => Ok(CodeOutcome::WrongCode),
         CodeCheck::Refused => {
-            match pending_logins::increment_failed_attempts(&dbs.ops, &id_hash, now).await? {
-                Some(failed) if failed < WRONG_CODES_PER_LOGIN => Ok(CodeOutcome::WrongCode),
-                Some(_) => {
-                    pending_logins::delete_pending_login(&dbs.ops, &id_hash).await?;
-                    Ok(CodeOutcome::Dropped)
-                }
-                None => Ok(CodeOutcome::Expired),
-            }
+            pending_logins::delete_pending_login(&dbs.ops, &id_hash).await?;
+            Ok(CodeOutcome::Dropped)
         }
         CodeCheck::Locked => {
             pending_logins::delete_pending_login(&dbs.ops, &id_hash).await?;

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait, Set,
+};
 
 use super::entities::pending_login::{self, Column, Entity};
 use super::{Db, StoreError};
@@ -50,27 +52,31 @@ pub async fn find_pending_login(
         .map(from_model))
 }
 
-/// Counts one more wrong code; returns the count, `None` when the sign-in is gone or expired.
-pub async fn increment_failed_attempts(
+/// Reserves one code check for a live pending sign-in that has had fewer than `max`, before the
+/// code is looked at: one statement, so requests racing each other get at most `max` checks.
+/// Returns the count including this check; `None` when the sign-in is gone, expired or out of
+/// checks.
+pub async fn reserve_attempt(
     db: &Db,
     id_hash: &str,
+    max: i32,
     now: DateTime<Utc>,
 ) -> Result<Option<i32>, StoreError> {
-    let result = Entity::update_many()
+    let mut update = Entity::update_many()
         .col_expr(
             Column::FailedAttempts,
             Expr::col(Column::FailedAttempts).add(1),
         )
         .filter(Column::IdHash.eq(id_hash))
         .filter(Column::ExpiresAt.gt(now))
-        .exec(db)
-        .await?;
-    if result.rows_affected != 1 {
+        .filter(Column::FailedAttempts.lt(max))
+        .into_query();
+    update.returning_col(Column::FailedAttempts);
+    let backend = db.get_database_backend();
+    let Some(row) = db.query_one(backend.build(&update)).await? else {
         return Ok(None);
-    }
-    Ok(find_pending_login(db, id_hash, now)
-        .await?
-        .map(|p| p.failed_attempts))
+    };
+    Ok(Some(row.try_get("", "failed_attempts")?))
 }
 
 /// Takes a pending sign-in for completion, once: one atomic delete, so of two requests finishing

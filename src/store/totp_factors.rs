@@ -1,10 +1,14 @@
 //! Users' TOTP factors (accounts database). The secret arrives sealed; this layer never sees it.
-//! Accepting a code and counting a wrong one are each one atomic statement, so two instances
-//! checking codes for the same user at once can never both accept one time step.
+//! Reserving a code check (counted as wrong until given back) and accepting a code are each one
+//! atomic statement, so requests racing each other, on one instance or several, can neither
+//! check more codes than allowed before a pause nor both accept one time step.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryTrait, Set,
+};
 
 use super::entities::totp_factor::{self, Column, Entity};
 use super::{Db, StoreError};
@@ -71,11 +75,13 @@ pub async fn delete_unconfirmed(db: &Db, user_id: &str) -> Result<bool, StoreErr
         == 1)
 }
 
-/// Confirms an unconfirmed factor with the step of its first code; `false` when there is no
-/// unconfirmed factor (none, or confirmed meanwhile).
+/// Confirms the unconfirmed factor whose sealed secret is `secret_sealed` (the one the first code
+/// was checked against) with that code's step; `false` when there is no such factor (none,
+/// confirmed meanwhile, or replaced by a new set-up the code was not made for).
 pub async fn update_confirmed(
     db: &Db,
     user_id: &str,
+    secret_sealed: &[u8],
     step: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
@@ -86,18 +92,62 @@ pub async fn update_confirmed(
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::UserId.eq(user_id))
         .filter(Column::ConfirmedAt.is_null())
+        .filter(Column::SecretSealed.eq(secret_sealed.to_vec()))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
 }
 
-/// Accepts a code of time step `step` for a confirmed factor, once: `false` when a code of this
-/// or a later step was already accepted (a replay) or there is no confirmed factor. Clears the
-/// count of wrong codes and any lock.
+/// Reserves one code check for a confirmed factor whose checks are not paused, before the code
+/// is looked at: the check counts as a wrong code until `consume_step` gives it back, and the
+/// check that completes a run of `every` pauses checks until `pauses[run - 1]` (the last entry
+/// for every later run). One statement, so requests racing each other get at most `every` checks
+/// before the pause. Returns the count including this check; `None` when checks are paused or
+/// there is no confirmed factor.
+pub async fn reserve_attempt(
+    db: &Db,
+    user_id: &str,
+    every: i32,
+    pauses: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+) -> Result<Option<i32>, StoreError> {
+    let count = || Expr::col(Column::FailedAttempts).add(1);
+    let mut pause = CaseStatement::new();
+    let mut run_end = 0;
+    for until in pauses {
+        run_end += every;
+        pause = pause.case(count().eq(run_end), Expr::value(*until));
+    }
+    if let Some(last) = pauses.last() {
+        pause = pause.case(count().modulo(every).eq(0), Expr::value(*last));
+    }
+    let pause = pause.finally(Expr::col(Column::LockedUntil));
+    let mut update = Entity::update_many()
+        .col_expr(Column::FailedAttempts, count())
+        .col_expr(Column::LockedUntil, pause.into())
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::ConfirmedAt.is_not_null())
+        .filter(is_not_paused(now))
+        .into_query();
+    update.returning_col(Column::FailedAttempts);
+    let backend = db.get_database_backend();
+    let Some(row) = db.query_one(backend.build(&update)).await? else {
+        return Ok(None);
+    };
+    Ok(Some(row.try_get("", "failed_attempts")?))
+}
+
+/// Accepts a code of time step `step` for a confirmed factor, once, giving back the check that
+/// `reserve_attempt` counted (`reserved` is the count it returned): `false` when a code of this
+/// or a later step was already accepted (a replay), there is no confirmed factor, or checks were
+/// paused meanwhile by other checks (a pause this check's own reservation set does not count:
+/// it was within the allowance). Clears the count of wrong codes and any pause.
 pub async fn consume_step(
     db: &Db,
     user_id: &str,
     step: i64,
+    reserved: i32,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let result = Entity::update_many()
@@ -115,46 +165,20 @@ pub async fn consume_step(
                 .add(Column::LastUsedStep.is_null())
                 .add(Column::LastUsedStep.lt(step)),
         )
+        .filter(
+            Condition::any()
+                .add(is_not_paused(now))
+                .add(Column::FailedAttempts.eq(reserved)),
+        )
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
 }
 
-/// Counts one more wrong code; returns the count, `None` when there is no factor.
-pub async fn increment_failed_attempts(
-    db: &Db,
-    user_id: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<i32>, StoreError> {
-    let result = Entity::update_many()
-        .col_expr(
-            Column::FailedAttempts,
-            Expr::col(Column::FailedAttempts).add(1),
-        )
-        .col_expr(Column::UpdatedAt, Expr::value(now))
-        .filter(Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    if result.rows_affected != 1 {
-        return Ok(None);
-    }
-    Ok(find_factor(db, user_id).await?.map(|f| f.failed_attempts))
-}
-
-/// Pauses code checks for a user's factor until `until`.
-pub async fn update_locked_until(
-    db: &Db,
-    user_id: &str,
-    until: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    Entity::update_many()
-        .col_expr(Column::LockedUntil, Expr::value(until))
-        .col_expr(Column::UpdatedAt, Expr::value(now))
-        .filter(Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    Ok(())
+fn is_not_paused(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(Column::LockedUntil.is_null())
+        .add(Column::LockedUntil.lte(now))
 }
 
 fn from_model(m: totp_factor::Model) -> TotpFactorRow {

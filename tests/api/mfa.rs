@@ -23,6 +23,8 @@ use crate::admin_api::operator_token;
 use crate::common::console::Console;
 use crate::common::{hidden, location, query_of, spawn_app_in, TestApp, TestEnv, WEB_REDIRECT};
 
+mod races;
+
 const PENDING_COOKIE: &str = "tessera_pending_login";
 const SESSION_COOKIE: &str = "tessera_session";
 
