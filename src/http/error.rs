@@ -82,7 +82,7 @@ pub fn user_error(err: &UserError) -> HttpResponse {
     match err {
         UserError::Store(_) | UserError::Sealed(_) => admin_server_error(err),
         UserError::Password(crate::identity::PasswordError::Hash(_)) => admin_server_error(err),
-        UserError::DuplicateEmail | UserError::SoleAdmin(_) => {
+        UserError::DuplicateEmail | UserError::SoleAdmin(_) | UserError::LastAdminOperator => {
             admin_error(StatusCode::CONFLICT, "conflict", &err.to_string())
         }
         _ => admin_error(StatusCode::BAD_REQUEST, "invalid_request", &err.to_string()),

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use super::users::check_name;
 use super::{find_user_record, Pii, UserError, UserRecord};
 use crate::access::OrgRole;
+use crate::operators::OperatorRole;
 use crate::store::user_rows::{self, EndedAccess, UserRowsDelete};
 use crate::store::{sessions, users, Databases};
 
@@ -108,8 +109,9 @@ pub async fn revoke_user_sessions(
 ///
 /// The only admin of an organization is not deleted ([`UserError::SoleAdmin`], nothing
 /// changed) unless `force`, which leaves those organizations without an admin for an operator
-/// to fix. The order, across two databases:
-/// 1. the sole-admin check (reads only), so a refusal changes nothing;
+/// to fix. The last admin operator is never deleted ([`UserError::LastAdminOperator`]): nobody
+/// could run the admin API after. The order, across two databases:
+/// 1. the sole-admin and last-admin-operator checks (reads only), so a refusal changes nothing;
 /// 2. the user is disabled (accounts): from here on no sign-in or grant can start;
 /// 3. in one ops transaction: sessions ended, grants and codes revoked, memberships, shares,
 ///    role grants and consents removed (the sole-admin check again, under the organizations'
@@ -128,6 +130,10 @@ pub async fn delete_user_data(
     let admin = OrgRole::Admin.as_str();
     if users::find_user(&dbs.accounts, id).await?.is_none() {
         return Err(UserError::UnknownUser(id.to_owned()));
+    }
+    let operator_admin = OperatorRole::Admin.as_str();
+    if user_rows::is_last_admin_operator(&dbs.ops, id, operator_admin).await? {
+        return Err(UserError::LastAdminOperator);
     }
     if !force {
         let sole = user_rows::find_sole_admin_orgs(&dbs.ops, id, admin).await?;

@@ -44,6 +44,8 @@ pub enum UserError {
     UnknownUser(String),
     #[error("the user is the only admin of organization(s) {}: make another member admin first, or delete with force to leave them without an admin", .0.join(", "))]
     SoleAdmin(Vec<String>),
+    #[error("the user is the only admin operator: make another operator admin first")]
+    LastAdminOperator,
     #[error("personal data of user {0} cannot be decrypted (wrong master key?)")]
     Sealed(String),
     #[error(transparent)]

@@ -78,6 +78,19 @@ pub async fn end_user_access(
     Ok(ended)
 }
 
+/// Whether the user is an operator with `admin_role` and no other operator has it.
+pub async fn is_last_admin_operator(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    admin_role: &str,
+) -> Result<bool, StoreError> {
+    let admins = operator::Entity::find()
+        .filter(operator::Column::Role.eq(admin_role))
+        .all(db)
+        .await?;
+    Ok(admins.len() == 1 && admins[0].subject_kind == "user" && admins[0].subject_id == user_id)
+}
+
 /// The organizations in which the user is the only member with `admin_role`.
 pub async fn find_sole_admin_orgs(
     db: &impl ConnectionTrait,

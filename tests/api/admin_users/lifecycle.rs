@@ -7,6 +7,7 @@ use base64::Engine;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tessera::access::{self, OrgRole, ShareAccess, Subject};
+use tessera::identity;
 use tessera::operators::{self, OperatorRole};
 
 use super::send;
@@ -279,4 +280,51 @@ async fn the_only_admin_of_an_organization_is_deleted_only_when_forced() {
     );
     let (status, _) = send(&app, &admin, Method::GET, &path, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_last_admin_operator_is_not_deleted() {
+    let app = spawn_app().await;
+    let (dbs, clock) = (&app.state.dbs, &app.state.clock);
+    let alice = app.create_user(EMAIL, PASSWORD).await;
+    let bob = app.create_user("bob@example.com", PASSWORD).await;
+    let make_operator = |id: &str, role| {
+        let subject = Subject::User(id.to_owned());
+        async move {
+            operators::add_operator(&dbs.ops, clock, &subject, role)
+                .await
+                .unwrap()
+        }
+    };
+    make_operator(&alice, OperatorRole::Admin).await;
+    make_operator(&bob, OperatorRole::User).await;
+
+    let refused = identity::delete_user_data(dbs, &alice, true, clock.now()).await;
+    assert!(
+        matches!(refused, Err(identity::UserError::LastAdminOperator)),
+        "{refused:?}"
+    );
+    let alice_subject = Subject::User(alice.clone());
+    let kept = operators::find_operator(&dbs.ops, &alice_subject)
+        .await
+        .unwrap();
+    assert_eq!(kept.map(|o| o.role), Some(OperatorRole::Admin));
+    let record = identity::find_user_record(&dbs.accounts, &app.state.pii, &alice, false)
+        .await
+        .unwrap();
+    assert!(!record.is_disabled, "nothing changed");
+
+    // With another admin operator she can go.
+    operators::set_operator(&dbs.ops, clock, &Subject::User(bob), OperatorRole::Admin)
+        .await
+        .unwrap();
+    identity::delete_user_data(dbs, &alice, false, clock.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        operators::find_operator(&dbs.ops, &alice_subject)
+            .await
+            .unwrap(),
+        None
+    );
 }

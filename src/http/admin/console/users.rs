@@ -348,7 +348,7 @@ async fn change(
         Err(err @ UserError::UnknownUser(_)) => {
             not_found(Forms::new(&req, &state, actor.role), &err, LIST)
         }
-        Err(err @ UserError::SoleAdmin(_)) => {
+        Err(err @ (UserError::SoleAdmin(_) | UserError::LastAdminOperator)) => {
             let forms = Forms::new(&req, &state, actor.role);
             error_page(
                 forms,
