@@ -1,0 +1,366 @@
+//! The validator's settings and their builder: where the keys come from, what a token must
+//! say, and how the key cache behaves. Bad values fail in `build()` with the setting's name.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::InitError;
+
+/// No duration setting may exceed this; it keeps time arithmetic far from overflow.
+const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// A JWS algorithm the guard can verify (RFC 7518 §3.1, RFC 8037 §3.1). `none` and the HMAC
+/// algorithms are deliberately absent: a resource server never holds a shared secret, and a
+/// published public key must never be usable as an HMAC key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    Rs256,
+    Ps256,
+    Es256,
+    EdDsa,
+}
+
+impl Algorithm {
+    /// Everything Tessera signs with (DESIGN.md "Keys").
+    pub const ALL: [Algorithm; 4] = [Self::Es256, Self::Rs256, Self::Ps256, Self::EdDsa];
+
+    /// The `alg` header value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rs256 => "RS256",
+            Self::Ps256 => "PS256",
+            Self::Es256 => "ES256",
+            Self::EdDsa => "EdDSA",
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An `alg` value the guard does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unsupported algorithm `{0}` (supported: RS256, PS256, ES256, EdDSA)")]
+pub struct UnsupportedAlgorithm(pub String);
+
+impl FromStr for Algorithm {
+    type Err = UnsupportedAlgorithm;
+
+    /// Exact, case-sensitive match (RFC 7515 §4.1.1: `alg` is case-sensitive).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| UnsupportedAlgorithm(s.to_owned()))
+    }
+}
+
+/// Validated settings; make one with [`Config::builder`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) issuer: String,
+    pub(crate) jwks_url: Option<Url>,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) algorithms: Vec<Algorithm>,
+    pub(crate) leeway: Duration,
+    pub(crate) min_jwks_ttl: Duration,
+    pub(crate) max_jwks_ttl: Duration,
+    pub(crate) default_jwks_ttl: Duration,
+    pub(crate) refresh_cooldown: Duration,
+    pub(crate) http_timeout: Duration,
+    pub(crate) http_client: Option<reqwest::Client>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) allow_insecure_http: bool,
+}
+
+impl Config {
+    /// Starts the settings for tokens from `issuer` (the exact `iss` value, e.g.
+    /// `https://id.example.com`). The keys are found by OIDC discovery unless
+    /// [`ConfigBuilder::jwks_url`] names them.
+    pub fn builder(issuer: impl Into<String>) -> ConfigBuilder {
+        ConfigBuilder {
+            issuer: issuer.into(),
+            jwks_url: None,
+            audiences: Vec::new(),
+            algorithms: Algorithm::ALL.to_vec(),
+            leeway: Duration::from_secs(30),
+            min_jwks_ttl: Duration::from_secs(60),
+            max_jwks_ttl: Duration::from_secs(3600),
+            default_jwks_ttl: Duration::from_secs(300),
+            refresh_cooldown: Duration::from_secs(10),
+            http_timeout: Duration::from_secs(5),
+            http_client: None,
+            clock: Arc::new(SystemClock),
+            allow_insecure_http: false,
+        }
+    }
+
+    /// The issuer tokens must name in `iss`.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// OIDC Discovery §4: the configuration document lives under the issuer.
+    pub(crate) fn discovery_url(&self) -> String {
+        format!(
+            "{}/.well-known/openid-configuration",
+            self.issuer.trim_end_matches('/')
+        )
+    }
+}
+
+/// Builder for [`Config`]. Every setting has a default except the audience.
+#[derive(Debug, Clone)]
+pub struct ConfigBuilder {
+    issuer: String,
+    jwks_url: Option<String>,
+    audiences: Vec<String>,
+    algorithms: Vec<Algorithm>,
+    leeway: Duration,
+    min_jwks_ttl: Duration,
+    max_jwks_ttl: Duration,
+    default_jwks_ttl: Duration,
+    refresh_cooldown: Duration,
+    http_timeout: Duration,
+    http_client: Option<reqwest::Client>,
+    clock: Arc<dyn Clock>,
+    allow_insecure_http: bool,
+}
+
+impl ConfigBuilder {
+    /// Fetches keys from this JWKS URL instead of discovering it from the issuer.
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.jwks_url = Some(url.into());
+        self
+    }
+
+    /// Accepts tokens whose `aud` contains `audience` (this API's resource identifier).
+    /// Call again to accept several; at least one is required (RFC 9068 §4).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// The algorithms accepted; default all of RS256, PS256, ES256, EdDSA.
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.algorithms = algorithms.into_iter().collect();
+        self
+    }
+
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`; default 30 s.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Bounds for the JWKS cache lifetime taken from `Cache-Control: max-age`;
+    /// default 60 s to 1 h.
+    pub fn jwks_ttl_bounds(mut self, min: Duration, max: Duration) -> Self {
+        self.min_jwks_ttl = min;
+        self.max_jwks_ttl = max;
+        self
+    }
+
+    /// The JWKS cache lifetime when the response has no `max-age` (then clamped to the bounds);
+    /// default 5 min.
+    pub fn default_jwks_ttl(mut self, ttl: Duration) -> Self {
+        self.default_jwks_ttl = ttl;
+        self
+    }
+
+    /// The least time between two JWKS fetches caused by unknown `kid`s or failures;
+    /// default 10 s. Protects the identity provider from floods of made-up `kid`s.
+    pub fn refresh_cooldown(mut self, cooldown: Duration) -> Self {
+        self.refresh_cooldown = cooldown;
+        self
+    }
+
+    /// Timeout of each discovery or JWKS request; default 5 s. Ignored with
+    /// [`ConfigBuilder::http_client`].
+    pub fn http_timeout(mut self, timeout: Duration) -> Self {
+        self.http_timeout = timeout;
+        self
+    }
+
+    /// Uses this HTTP client (proxies, extra root certificates, its own timeouts).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Reads time from `clock` instead of the system clock (tests).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Allows `http://` issuer and JWKS URLs on any host. Without it only `https://` and
+    /// loopback `http://` (development) are accepted.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Checks the settings.
+    pub fn build(self) -> Result<Config, InitError> {
+        let issuer_url = parse_url("issuer", &self.issuer, self.allow_insecure_http)?;
+        if issuer_url.query().is_some() || issuer_url.fragment().is_some() {
+            // OIDC Discovery §3: an issuer has no query or fragment.
+            return Err(invalid("issuer", "must have no query or fragment"));
+        }
+        let jwks_url = self
+            .jwks_url
+            .as_deref()
+            .map(|u| parse_url("jwks_url", u, self.allow_insecure_http))
+            .transpose()?;
+        if self.audiences.iter().all(|a| a.is_empty()) {
+            return Err(invalid(
+                "audience",
+                "at least one non-empty audience is required",
+            ));
+        }
+        if self.algorithms.is_empty() {
+            return Err(invalid("algorithms", "at least one algorithm is required"));
+        }
+        for (key, value) in [
+            ("leeway", self.leeway),
+            ("jwks_ttl_bounds", self.max_jwks_ttl),
+            ("default_jwks_ttl", self.default_jwks_ttl),
+            ("refresh_cooldown", self.refresh_cooldown),
+            ("http_timeout", self.http_timeout),
+        ] {
+            if value > MAX_DURATION {
+                return Err(invalid(key, "must be at most one year"));
+            }
+        }
+        if self.min_jwks_ttl > self.max_jwks_ttl {
+            return Err(invalid("jwks_ttl_bounds", "min is above max"));
+        }
+        Ok(Config {
+            issuer: self.issuer,
+            jwks_url,
+            audiences: self
+                .audiences
+                .into_iter()
+                .filter(|a| !a.is_empty())
+                .collect(),
+            algorithms: self.algorithms,
+            leeway: self.leeway,
+            min_jwks_ttl: self.min_jwks_ttl,
+            max_jwks_ttl: self.max_jwks_ttl,
+            default_jwks_ttl: self.default_jwks_ttl,
+            refresh_cooldown: self.refresh_cooldown,
+            http_timeout: self.http_timeout,
+            http_client: self.http_client,
+            clock: self.clock,
+            allow_insecure_http: self.allow_insecure_http,
+        })
+    }
+}
+
+fn invalid(key: &'static str, reason: &str) -> InitError {
+    InitError::InvalidConfig {
+        key,
+        reason: reason.to_owned(),
+    }
+}
+
+/// Parses a URL the guard will fetch keys from, refusing plain HTTP to remote hosts.
+pub(crate) fn parse_url(
+    key: &'static str,
+    raw: &str,
+    allow_insecure_http: bool,
+) -> Result<Url, InitError> {
+    let url = Url::parse(raw).map_err(|e| invalid(key, &format!("not a URL: {e}")))?;
+    let is_loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback || allow_insecure_http => Ok(url),
+        "http" => Err(invalid(key, "must be https (or http on a loopback host)")),
+        _ => Err(invalid(key, "must be an https URL")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn algorithm_names_are_exact_and_exclude_none_and_hmac() {
+        assert_eq!("ES256".parse::<Algorithm>().unwrap(), Algorithm::Es256);
+        assert_eq!("EdDSA".parse::<Algorithm>().unwrap(), Algorithm::EdDsa);
+        for bad in ["none", "HS256", "HS512", "es256", "RS512", ""] {
+            assert!(bad.parse::<Algorithm>().is_err(), "{bad} parsed");
+        }
+    }
+
+    #[test]
+    fn build_names_the_bad_setting() {
+        let key = |r: Result<Config, InitError>| match r {
+            Err(InitError::InvalidConfig { key, .. }) => key,
+            other => panic!("expected InvalidConfig, got {other:?}"),
+        };
+        let base = || Config::builder("https://id.example.com").audience("api");
+        assert_eq!(
+            key(Config::builder("https://id.example.com").build()),
+            "audience"
+        );
+        assert_eq!(key(base().algorithms([]).build()), "algorithms");
+        assert_eq!(
+            key(base()
+                .jwks_ttl_bounds(Duration::from_secs(10), Duration::from_secs(1))
+                .build()),
+            "jwks_ttl_bounds"
+        );
+        assert_eq!(
+            key(base()
+                .refresh_cooldown(Duration::from_secs(400 * 86400))
+                .build()),
+            "refresh_cooldown"
+        );
+        assert_eq!(
+            key(Config::builder("http://id.example.com")
+                .audience("a")
+                .build()),
+            "issuer"
+        );
+        assert_eq!(
+            key(Config::builder("not a url").audience("a").build()),
+            "issuer"
+        );
+        assert_eq!(
+            key(base().jwks_url("ftp://id.example.com/jwks").build()),
+            "jwks_url"
+        );
+        assert!(Config::builder("http://127.0.0.1:8080")
+            .audience("a")
+            .build()
+            .is_ok());
+        assert!(base().build().is_ok());
+    }
+
+    #[test]
+    fn discovery_url_is_under_the_issuer() {
+        let config = Config::builder("https://id.example.com/tenant/")
+            .audience("a")
+            .build()
+            .unwrap();
+        assert_eq!(
+            config.discovery_url(),
+            "https://id.example.com/tenant/.well-known/openid-configuration"
+        );
+    }
+}

@@ -1,0 +1,138 @@
+//! Errors: `InitError` when a validator cannot be set up, `AuthError` when one request's token
+//! is refused. Both say what went wrong for the log; only `AuthError`'s wire code and
+//! description are meant for clients.
+
+/// Why a [`Validator`](crate::Validator) could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InitError {
+    /// A builder setting is missing or out of range; `key` names the builder method.
+    #[error("invalid guard setting `{key}`: {reason}")]
+    InvalidConfig { key: &'static str, reason: String },
+    /// The HTTP client could not be created.
+    #[error("cannot build the HTTP client: {0}")]
+    HttpClient(#[source] reqwest::Error),
+    /// OIDC discovery failed (unreachable, not JSON, no `jwks_uri`).
+    #[error("OpenID discovery at {url} failed: {reason}")]
+    Discovery { url: String, reason: String },
+    /// OIDC Discovery §4.3: the document's `issuer` must be exactly the configured issuer.
+    #[error("discovery document names issuer `{found}`, expected `{expected}`")]
+    IssuerMismatch { expected: String, found: String },
+    /// The first JWKS fetch failed.
+    #[error("fetching the JWKS at {url} failed: {reason}")]
+    Jwks { url: String, reason: String },
+}
+
+/// Why a request's access token was refused.
+///
+/// Every variant but [`AuthError::KeysUnavailable`] is the client's fault and maps to
+/// `401` with `error="invalid_token"` (RFC 6750 §3.1); `KeysUnavailable` is ours and maps to
+/// `503`, so a valid token signed with a key we could not fetch yet is retried, not discarded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// No bearer token in the request (RFC 6750 §3.1: answered without an error code).
+    #[error("no bearer token")]
+    MissingToken,
+    /// Not a compact JWS, or its header or payload is not JSON.
+    #[error("malformed token: {0}")]
+    Malformed(&'static str),
+    /// The header's `alg` is `none`, HMAC, unknown, or not in the configured allow-list.
+    #[error("algorithm `{0}` is not allowed")]
+    DisallowedAlgorithm(String),
+    /// The header has no `kid`.
+    #[error("token header has no kid")]
+    MissingKeyId,
+    /// No published key has this `kid`, even after a refresh (or within the refresh cooldown).
+    #[error("no published key with kid `{0}`")]
+    UnknownKey(String),
+    /// The key named by `kid` is not a key for the header's `alg` (`kty`, `crv` or `alg` differ).
+    #[error("key `{kid}` cannot verify {alg}")]
+    KeyAlgorithmMismatch { kid: String, alg: String },
+    /// The signature does not verify with the named key.
+    #[error("bad signature")]
+    InvalidSignature,
+    /// RFC 9068 §2.1: the header's `typ` is not `at+jwt`.
+    #[error("token type is not at+jwt")]
+    WrongType,
+    /// A required claim is missing or has the wrong type.
+    #[error("invalid claims: {0}")]
+    InvalidClaims(String),
+    /// `iss` is not the configured issuer.
+    #[error("wrong issuer")]
+    WrongIssuer,
+    /// None of the token's `aud` values is an accepted audience.
+    #[error("wrong audience")]
+    WrongAudience,
+    /// `exp` has passed (beyond the leeway).
+    #[error("token expired")]
+    Expired,
+    /// `nbf` is in the future (beyond the leeway).
+    #[error("token not yet valid")]
+    NotYetValid,
+    /// `iat` is in the future (beyond the leeway).
+    #[error("token issued in the future")]
+    IssuedInFuture,
+    /// The token names a key we do not have and the identity provider cannot be reached.
+    #[error("signing keys unavailable")]
+    KeysUnavailable,
+}
+
+impl AuthError {
+    /// The HTTP status to answer with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::KeysUnavailable => 503,
+            _ => 401,
+        }
+    }
+
+    /// The RFC 6750 §3.1 `error` code for `WWW-Authenticate`, if any.
+    pub fn error_code(&self) -> Option<&'static str> {
+        match self {
+            Self::MissingToken | Self::KeysUnavailable => None,
+            _ => Some("invalid_token"),
+        }
+    }
+
+    /// A description safe to send to a client: it names the failed check, never internals.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::MissingToken => "no bearer token",
+            Self::Malformed(_) | Self::InvalidClaims(_) => "the access token is malformed",
+            Self::DisallowedAlgorithm(_) | Self::MissingKeyId | Self::UnknownKey(_) => {
+                "the access token is not signed by a known key"
+            }
+            Self::KeyAlgorithmMismatch { .. } | Self::InvalidSignature => {
+                "the access token signature is invalid"
+            }
+            Self::WrongType => "not an access token",
+            Self::WrongIssuer => "the access token is from another issuer",
+            Self::WrongAudience => "the access token is for another audience",
+            Self::Expired => "the access token expired",
+            Self::NotYetValid | Self::IssuedInFuture => "the access token is not valid yet",
+            Self::KeysUnavailable => "the token issuer is unavailable, retry later",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_key_outages_are_503_and_every_token_fault_is_invalid_token() {
+        assert_eq!(AuthError::KeysUnavailable.status(), 503);
+        assert_eq!(AuthError::KeysUnavailable.error_code(), None);
+        assert_eq!(AuthError::MissingToken.status(), 401);
+        assert_eq!(AuthError::MissingToken.error_code(), None);
+        for e in [
+            AuthError::Expired,
+            AuthError::InvalidSignature,
+            AuthError::DisallowedAlgorithm("none".into()),
+        ] {
+            assert_eq!(e.status(), 401);
+            assert_eq!(e.error_code(), Some("invalid_token"));
+        }
+    }
+}

@@ -1,0 +1,17 @@
+// The crate documentation is README.md; the modules follow STYLE.md "The guard crate's shape".
+#![doc = include_str!("../README.md")]
+
+pub mod claims;
+pub mod clock;
+pub mod config;
+pub mod error;
+mod jwks;
+#[cfg(test)]
+mod test_support;
+mod validate;
+
+pub use claims::{AccessClaims, Audience, Constraints, Rights};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{Algorithm, Config, ConfigBuilder};
+pub use error::{AuthError, InitError};
+pub use validate::Validator;
