@@ -1,6 +1,9 @@
 //! Errors: `InitError` when a validator cannot be set up, `AuthError` when one request's token
-//! is refused. Both say what went wrong for the log; only `AuthError`'s wire code and
-//! description are meant for clients.
+//! is refused, `PolicyError` when a route policy cannot be built, `Forbidden` when a valid token
+//! does not cover a request. Each says what went wrong for the log; only the wire codes and
+//! descriptions of `AuthError` and `Forbidden` are meant for clients.
+
+use std::path::PathBuf;
 
 /// Why a [`Validator`](crate::Validator) could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +119,72 @@ impl AuthError {
     }
 }
 
+/// Why a [`Policy`](crate::Policy) could not be built or loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The policy file could not be read.
+    #[error("cannot read the policy file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not TOML, or not the policy format (unknown or missing keys); names line and column.
+    #[error("invalid policy TOML: {0}")]
+    Toml(#[from] toml::de::Error),
+    /// One route is wrong; `route` is its method and path as written.
+    #[error("invalid policy route `{route}`: {reason}")]
+    Route { route: String, reason: String },
+}
+
+/// Why a request with a valid token (or to an unlisted route) is refused by the
+/// [`Policy`](crate::Policy): `403`, with `error="insufficient_scope"` (RFC 6750 §3.1) when
+/// the token lacks a right the route requires.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Forbidden {
+    /// No route of the policy matches the request's method and path (default deny).
+    #[error("no policy route matches the request")]
+    NoRoute,
+    /// The token does not hold `right`.
+    #[error("the token lacks the right `{right}`")]
+    MissingRight { right: String },
+    /// `right` is constrained on `parameter`, and the request's value is not allowed.
+    #[error("`{right}` does not allow the request's `{parameter}`")]
+    ParameterNotAllowed { right: String, parameter: String },
+    /// `right` is constrained on `parameter`, and the request does not give it.
+    #[error("the request has no `{parameter}`, to which `{right}` is constrained")]
+    MissingParameter { right: String, parameter: String },
+}
+
+impl Forbidden {
+    /// The HTTP status to answer with.
+    pub fn status(&self) -> u16 {
+        403
+    }
+
+    /// The RFC 6750 §3.1 `error` code for `WWW-Authenticate`, if any: a route no token can
+    /// reach is not a matter of scope.
+    pub fn error_code(&self) -> Option<&'static str> {
+        match self {
+            Self::NoRoute => None,
+            _ => Some("insufficient_scope"),
+        }
+    }
+
+    /// A description safe to send to a client.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::NoRoute => "this route is not open",
+            Self::MissingRight { .. } => "the access token lacks a required right",
+            Self::ParameterNotAllowed { .. } | Self::MissingParameter { .. } => {
+                "the access token's rights do not cover this request"
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +203,16 @@ mod tests {
             assert_eq!(e.status(), 401);
             assert_eq!(e.error_code(), Some("invalid_token"));
         }
+    }
+
+    #[test]
+    fn policy_refusals_are_403_and_only_rights_are_a_matter_of_scope() {
+        assert_eq!(Forbidden::NoRoute.status(), 403);
+        assert_eq!(Forbidden::NoRoute.error_code(), None);
+        let missing = Forbidden::MissingRight {
+            right: "reports:read".into(),
+        };
+        assert_eq!(missing.status(), 403);
+        assert_eq!(missing.error_code(), Some("insufficient_scope"));
     }
 }

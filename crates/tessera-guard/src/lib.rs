@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 mod jwks;
+pub mod policy;
 #[cfg(test)]
 mod test_support;
 mod validate;
@@ -13,5 +14,6 @@ mod validate;
 pub use claims::{AccessClaims, Audience, Constraints, Rights};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Algorithm, Config, ConfigBuilder};
-pub use error::{AuthError, InitError};
+pub use error::{AuthError, Forbidden, InitError, PolicyError};
+pub use policy::{Decision, Method, Param, Policy, PolicyBuilder, Requirement};
 pub use validate::Validator;
