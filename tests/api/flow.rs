@@ -83,9 +83,14 @@ pub async fn sign_in_and_consent(
         html.contains("Reports") && html.contains("Know who you are"),
         "{html}"
     );
+    allow(app, browser, &html).await
+}
+
+/// Allows what the consent page `html` asks; returns where the browser goes next.
+pub async fn allow(app: &TestApp, browser: &reqwest::Client, html: &str) -> String {
     let form = [
-        ("request", hidden(&html, "request")),
-        ("csrf_token", hidden(&html, "csrf_token")),
+        ("request", hidden(html, "request")),
+        ("csrf_token", hidden(html, "csrf_token")),
         ("decision", "allow".to_owned()),
     ];
     let res = browser

@@ -18,7 +18,7 @@ use tessera::operators::OperatorRole;
 use tessera::store::totp_factors;
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use super::flow::{exchange, sign_in_as, urlencode, EMAIL, PASSWORD};
+use super::flow::{allow, exchange, sign_in_as, urlencode, EMAIL, PASSWORD};
 use crate::admin_api::operator_token;
 use crate::common::console::Console;
 use crate::common::{hidden, location, query_of, spawn_app_in, TestApp, TestEnv, WEB_REDIRECT};
@@ -235,19 +235,7 @@ async fn consent(app: &TestApp, browser: &reqwest::Client, next: String) -> Stri
         return next;
     }
     let html = get_html(app, browser, &next).await;
-    let form = [
-        ("request", hidden(&html, "request")),
-        ("csrf_token", hidden(&html, "csrf_token")),
-        ("decision", "allow".to_owned()),
-    ];
-    let res = browser
-        .post(format!("{}/consent", app.public_url))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    location(&res)
+    allow(app, browser, &html).await
 }
 
 #[tokio::test]
