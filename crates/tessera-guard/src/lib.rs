@@ -1,6 +1,8 @@
 // The crate documentation is README.md; the modules follow STYLE.md "The guard crate's shape".
 #![doc = include_str!("../README.md")]
 
+#[cfg(feature = "actix")]
+pub mod actix;
 pub mod claims;
 pub mod clock;
 pub mod config;
