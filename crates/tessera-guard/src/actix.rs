@@ -55,7 +55,6 @@ use std::fmt;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
@@ -64,12 +63,11 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
+use crate::bearer::{self, Refusal, DEFAULT_REALM};
 use crate::claims::AccessClaims;
-use crate::error::{AuthError, Forbidden};
-use crate::policy::{Decision, Method, Policy};
+use crate::error::AuthError;
+use crate::policy::Policy;
 use crate::validate::Validator;
-
-const DEFAULT_REALM: &str = "api";
 
 /// The middleware: `App::new().wrap(Guard::new(validator, policy))`. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -112,64 +110,24 @@ impl Guard {
 impl Inner {
     /// `Ok(Some(claims))` to pass with verified claims, `Ok(None)` to pass a public route.
     async fn check(&self, req: &ServiceRequest) -> Result<Option<AccessClaims>, Rejection> {
-        let Ok(method) = Method::from_str(req.method().as_str()) else {
-            return Err(self.reject(Refusal::Forbidden(Forbidden::NoRoute)));
-        };
-        let path = req.uri().path();
-        let query = req.query_string();
-        match self.policy.decide(method, path, query, None) {
-            Decision::Public => return Ok(None),
-            Decision::Denied(forbidden) => return Err(self.reject(Refusal::Forbidden(forbidden))),
-            // `Allowed` without claims cannot happen; treat it as any protected route.
-            Decision::NeedsToken | Decision::Allowed => {}
-        }
-        let token = bearer_token(req).map_err(|e| self.reject(Refusal::Auth(e)))?;
-        let claims = self
-            .validator
-            .validate(token)
-            .await
-            .map_err(|e| self.reject(Refusal::Auth(e)))?;
-        match self.policy.decide(method, path, query, Some(&claims)) {
-            Decision::Allowed | Decision::Public => Ok(Some(claims)),
-            Decision::Denied(forbidden) => Err(self.reject(Refusal::Forbidden(forbidden))),
-            Decision::NeedsToken => Err(self.reject(Refusal::Auth(AuthError::MissingToken))),
-        }
-    }
-
-    fn reject(&self, refusal: Refusal) -> Rejection {
-        Rejection {
+        let authorization = req
+            .headers()
+            .get_all(header::AUTHORIZATION)
+            .map(HeaderValue::as_bytes);
+        bearer::check(
+            &self.validator,
+            &self.policy,
+            req.method().as_str(),
+            req.uri().path(),
+            req.query_string(),
+            authorization,
+        )
+        .await
+        .map_err(|refusal| Rejection {
             refusal,
             realm: Some(self.realm.clone()),
-        }
+        })
     }
-}
-
-/// The bearer token of `Authorization`; a header that is present but not one well-formed
-/// `Bearer <token>` is `Malformed` (answered as `invalid_token`).
-fn bearer_token(req: &ServiceRequest) -> Result<&str, AuthError> {
-    let mut values = req.headers().get_all(header::AUTHORIZATION);
-    let Some(value) = values.next() else {
-        return Err(AuthError::MissingToken);
-    };
-    if values.next().is_some() {
-        return Err(AuthError::Malformed("more than one Authorization header"));
-    }
-    let value = value
-        .to_str()
-        .map_err(|_| AuthError::Malformed("Authorization is not ASCII"))?;
-    let (scheme, token) = value.split_once(' ').ok_or(AuthError::Malformed(
-        "Authorization is not `Bearer <token>`",
-    ))?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(AuthError::Malformed("Authorization scheme is not Bearer"));
-    }
-    let token = token.trim_matches(' ');
-    if token.is_empty() || token.contains(' ') {
-        return Err(AuthError::Malformed(
-            "Authorization is not `Bearer <token>`",
-        ));
-    }
-    Ok(token)
 }
 
 impl<S, B> Transform<S, ServiceRequest> for Guard
@@ -263,112 +221,25 @@ pub struct Rejection {
     realm: Option<String>,
 }
 
-#[derive(Debug, Clone)]
-enum Refusal {
-    Auth(AuthError),
-    Forbidden(Forbidden),
-}
-
-impl Rejection {
-    fn status(&self) -> u16 {
-        match &self.refusal {
-            Refusal::Auth(e) => e.status(),
-            Refusal::Forbidden(e) => e.status(),
-        }
-    }
-
-    /// The RFC 6750 error code, for `WWW-Authenticate` (and the body).
-    fn error_code(&self) -> Option<&'static str> {
-        match &self.refusal {
-            Refusal::Auth(e) => e.error_code(),
-            Refusal::Forbidden(e) => e.error_code(),
-        }
-    }
-
-    fn description(&self) -> &'static str {
-        match &self.refusal {
-            Refusal::Auth(e) => e.description(),
-            Refusal::Forbidden(e) => e.description(),
-        }
-    }
-
-    /// `Bearer realm="..", error="..", error_description=".."`; `None` for a 503 and for a
-    /// 403 that is not about scope.
-    fn challenge(&self) -> Option<String> {
-        let status = self.status();
-        let code = self.error_code();
-        if status != 401 && code.is_none() {
-            return None;
-        }
-        let mut params = Vec::new();
-        if let Some(realm) = &self.realm {
-            params.push(format!("realm={}", quoted(realm)));
-        }
-        if let Some(code) = code {
-            params.push(format!("error={}", quoted(code)));
-            params.push(format!("error_description={}", quoted(self.description())));
-        }
-        Some(if params.is_empty() {
-            "Bearer".to_owned()
-        } else {
-            format!("Bearer {}", params.join(", "))
-        })
-    }
-}
-
-/// An RFC 9110 quoted-string; characters a header cannot carry become `?`.
-fn quoted(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            ' '..='~' | '\t' => out.push(c),
-            _ => out.push('?'),
-        }
-    }
-    out.push('"');
-    out
-}
-
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.refusal {
-            Refusal::Auth(e) => e.fmt(f),
-            Refusal::Forbidden(e) => e.fmt(f),
-        }
+        self.refusal.fmt(f)
     }
 }
 
 impl ResponseError for Rejection {
     fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::UNAUTHORIZED)
+        StatusCode::from_u16(self.refusal.status()).unwrap_or(StatusCode::UNAUTHORIZED)
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        let status = self.status_code();
-        let error = self.error_code().unwrap_or(match status.as_u16() {
-            401 => "unauthorized",
-            403 => "forbidden",
-            _ => "temporarily_unavailable",
-        });
-        let mut response = HttpResponse::build(status);
-        response.insert_header((header::CACHE_CONTROL, "no-store"));
-        if let Some(challenge) = self.challenge() {
-            if let Ok(value) = HeaderValue::from_str(&challenge) {
-                response.insert_header((header::WWW_AUTHENTICATE, value));
+        let mut response = HttpResponse::build(self.status_code());
+        for (name, value) in self.refusal.headers(self.realm.as_deref()) {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.insert_header((name, value));
             }
         }
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header((header::RETRY_AFTER, "5"));
-        }
-        response.json(serde_json::json!({
-            "error": error,
-            "error_description": self.description(),
-        }))
+        response.json(self.refusal.body())
     }
 }
 

@@ -3,6 +3,7 @@
 
 #[cfg(feature = "actix")]
 pub mod actix;
+mod bearer;
 pub mod claims;
 pub mod clock;
 pub mod config;
@@ -11,6 +12,8 @@ mod jwks;
 pub mod policy;
 #[cfg(test)]
 mod test_support;
+#[cfg(feature = "tower")]
+pub mod tower;
 mod validate;
 
 pub use claims::{AccessClaims, Audience, Constraints, Rights};

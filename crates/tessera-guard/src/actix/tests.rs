@@ -9,7 +9,7 @@ use actix_web::{web, App, HttpResponse};
 use serde_json::Value;
 
 use super::*;
-use crate::policy::Requirement;
+use crate::policy::{Method, Requirement};
 use crate::test_support::*;
 use crate::{Config, ManualClock};
 
