@@ -15,6 +15,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::clock::{unix_seconds, Clock, ManualClock};
+use crate::policy::{Method, Policy, Requirement};
+use crate::{Config, Validator};
 
 pub(crate) const AUDIENCE: &str = "https://api.example.com/reports";
 
@@ -222,4 +224,30 @@ pub(crate) fn sign_with(
 
 pub(crate) fn sign(key: &TestKey, claims: &Value) -> String {
     sign_with(&*key.signer, Some(&key.kid), "at+jwt", claims)
+}
+
+// ---- a reports service: the set-up the framework adapters' tests share ----
+
+/// A started identity provider publishing `key`, the clock the validator reads, a validator for
+/// [`AUDIENCE`], and the reports policy: `GET /health` public, `GET /reports/{region}` needing
+/// `reports:read` with `region` bound to the path.
+pub(crate) async fn reports_service(key: &TestKey) -> (Idp, Arc<ManualClock>, Validator, Policy) {
+    let idp = Idp::start(&[key]).await;
+    let clock = Arc::new(ManualClock::new(start()));
+    let config = Config::builder(idp.url())
+        .audience(AUDIENCE)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let validator = Validator::new(config).await.unwrap();
+    let policy = Policy::builder()
+        .public(Method::Get, "/health")
+        .route(
+            Method::Get,
+            "/reports/{region}",
+            [Requirement::right("reports:read").bind_path("region")],
+        )
+        .build()
+        .unwrap();
+    (idp, clock, validator, policy)
 }

@@ -10,9 +10,8 @@ use serde_json::Value;
 
 use super::*;
 use crate::claims::AccessClaims;
-use crate::policy::{Method, Requirement};
 use crate::test_support::*;
-use crate::{Config, ManualClock};
+use crate::ManualClock;
 
 struct Setup {
     idp: Idp,
@@ -21,23 +20,7 @@ struct Setup {
 }
 
 async fn setup(key: &TestKey) -> Setup {
-    let idp = Idp::start(&[key]).await;
-    let clock = Arc::new(ManualClock::new(start()));
-    let config = Config::builder(idp.url())
-        .audience(AUDIENCE)
-        .clock(clock.clone())
-        .build()
-        .unwrap();
-    let validator = Validator::new(config).await.unwrap();
-    let policy = Policy::builder()
-        .public(Method::Get, "/health")
-        .route(
-            Method::Get,
-            "/reports/{region}",
-            [Requirement::right("reports:read").bind_path("region")],
-        )
-        .build()
-        .unwrap();
+    let (idp, clock, validator, policy) = reports_service(key).await;
     Setup {
         idp,
         clock,
