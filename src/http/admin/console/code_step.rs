@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{page, see_other};
+use super::{page, see_other, sign_in_failed};
 use crate::access::Subject;
 use crate::http::admin::auth;
 use crate::identity::{self, CodeOutcome};
@@ -27,10 +27,7 @@ pub async fn start(req: &HttpRequest, state: &AppState, user_id: &str) -> HttpRe
             tracing::info!(%user_id, "admin console sign-in waits for the second factor");
             see_other("/login/code", vec![auth::pending_cookie(req, &token)])
         }
-        Err(err) => {
-            tracing::error!(error = %err, "admin console sign-in failed on our side");
-            HttpResponse::InternalServerError().finish()
-        }
+        Err(err) => sign_in_failed(&err),
     }
 }
 
@@ -113,8 +110,7 @@ pub async fn submit(
             return back_to_sign_in(&req, "?error=1");
         }
         Err(err) => {
-            tracing::error!(error = %err, "admin console sign-in failed on our side");
-            return HttpResponse::InternalServerError().finish();
+            return sign_in_failed(&err);
         }
     };
     // The operator role may have gone while the code was awaited.
@@ -128,8 +124,7 @@ pub async fn submit(
             return back_to_sign_in(&req, "?error=1");
         }
         Err(err) => {
-            tracing::error!(error = %err, "admin console sign-in failed on our side");
-            return HttpResponse::InternalServerError().finish();
+            return sign_in_failed(&err);
         }
     }
     tracing::info!(user_id = %session.user_id, session = %session.id, "operator signed in to the admin console with two factors");

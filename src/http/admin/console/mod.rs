@@ -73,6 +73,12 @@ pub async fn login_form(req: HttpRequest, state: web::Data<AppState>) -> HttpRes
     page(StatusCode::OK, &page_data, new_cookie)
 }
 
+/// A sign-in that failed on our side: logged with its cause, a bare 500.
+fn sign_in_failed(err: &dyn std::fmt::Display) -> HttpResponse {
+    tracing::error!(error = %err, "admin console sign-in failed on our side");
+    HttpResponse::InternalServerError().finish()
+}
+
 #[derive(serde::Deserialize)]
 pub struct LoginForm {
     csrf_token: String,
@@ -108,8 +114,7 @@ pub async fn login(
             return see_other("/login?error=1", Vec::new());
         }
         Err(err) => {
-            tracing::error!(error = %err, "admin console sign-in failed on our side");
-            return HttpResponse::InternalServerError().finish();
+            return sign_in_failed(&err);
         }
     };
     // Only operators get a console session; the answer is the same as for a wrong password.
@@ -120,8 +125,7 @@ pub async fn login(
             return see_other("/login?error=1", Vec::new());
         }
         Err(err) => {
-            tracing::error!(error = %err, "admin console sign-in failed on our side");
-            return HttpResponse::InternalServerError().finish();
+            return sign_in_failed(&err);
         }
     }
     // An operator with a second factor gives the code before any session exists.
@@ -129,8 +133,7 @@ pub async fn login(
         Ok(false) => {}
         Ok(true) => return code_step::start(&req, &state, &user_id).await,
         Err(err) => {
-            tracing::error!(error = %err, "admin console sign-in failed on our side");
-            return HttpResponse::InternalServerError().finish();
+            return sign_in_failed(&err);
         }
     }
     let session = match identity::start_session(
