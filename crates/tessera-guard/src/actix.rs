@@ -45,9 +45,9 @@
 //! - a protected route needs `Authorization: Bearer <token>` (scheme case-insensitive): none is
 //!   `401` with `WWW-Authenticate: Bearer realm="..."`; a malformed header or a token the
 //!   [`Validator`] refuses is `401` with `error="invalid_token"`; keys that cannot be fetched
-//!   are `503`; then the policy decides with the verified claims (`403` with
-//!   `error="insufficient_scope"` when a right is missing) and the claims are stored in the
-//!   request extensions for [`Claims`].
+//!   and an introspection endpoint that cannot answer are `503`; then the policy decides with
+//!   the verified claims (`403` with `error="insufficient_scope"` when a right is missing) and
+//!   the claims are stored in the request extensions for [`Claims`].
 //!
 //! Every refusal has a small JSON body `{"error": ..., "error_description": ...}`.
 

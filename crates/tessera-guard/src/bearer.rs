@@ -184,3 +184,57 @@ fn quoted(value: &str) -> String {
     out.push('"');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header<'a>(headers: &'a [(&'static str, String)], name: &str) -> Option<&'a str> {
+        headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn encryption_and_revocation_refusals_are_invalid_token_challenges() {
+        for (error, description) in [
+            (
+                AuthError::EncryptionRequired,
+                "the access token must be encrypted",
+            ),
+            (
+                AuthError::Undecryptable("encrypted to another key"),
+                "the access token cannot be decrypted",
+            ),
+            (AuthError::Revoked, "the access token is no longer active"),
+        ] {
+            let refusal = Refusal::Auth(error);
+            assert_eq!(refusal.status(), 401);
+            let headers = refusal.headers(Some("api"));
+            assert_eq!(
+                header(&headers, "www-authenticate"),
+                Some(
+                    format!(
+                        "Bearer realm=\"api\", error=\"invalid_token\", \
+                         error_description=\"{description}\""
+                    )
+                    .as_str()
+                )
+            );
+            assert_eq!(header(&headers, "retry-after"), None);
+            assert_eq!(refusal.body()["error"], "invalid_token");
+        }
+    }
+
+    #[test]
+    fn an_introspection_outage_is_a_503_to_retry_without_a_challenge() {
+        let refusal = Refusal::Auth(AuthError::IntrospectionUnavailable);
+        assert_eq!(refusal.status(), 503);
+        let headers = refusal.headers(Some("api"));
+        assert_eq!(header(&headers, "www-authenticate"), None);
+        assert_eq!(header(&headers, "retry-after"), Some("5"));
+        assert_eq!(header(&headers, "cache-control"), Some("no-store"));
+        assert_eq!(refusal.body()["error"], "temporarily_unavailable");
+    }
+}

@@ -1,5 +1,6 @@
 //! The validator's settings and their builder: where the keys come from, what a token must
-//! say, and how the key cache behaves. Bad values fail in `build()` with the setting's name.
+//! say, how the key cache behaves, and the optional decryption and introspection. Bad values
+//! fail in `build()` with the setting's name.
 
 use std::fmt;
 use std::str::FromStr;
@@ -9,10 +10,12 @@ use std::time::Duration;
 use url::Url;
 
 use crate::clock::{Clock, SystemClock};
+use crate::decrypt::DecryptionKey;
 use crate::error::InitError;
+use crate::introspect::{Introspection, IntrospectionConfig};
 
 /// No duration setting may exceed this; it keeps time arithmetic far from overflow.
-const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
+pub(crate) const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
 
 /// A JWS algorithm the guard can verify (RFC 7518 §3.1, RFC 8037 §3.1). `none` and the HMAC
 /// algorithms are deliberately absent: a resource server never holds a shared secret, and a
@@ -79,6 +82,9 @@ pub struct Config {
     pub(crate) http_client: Option<reqwest::Client>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) allow_insecure_http: bool,
+    pub(crate) decryption_keys: Vec<DecryptionKey>,
+    pub(crate) allow_unencrypted: bool,
+    pub(crate) introspection: Option<IntrospectionConfig>,
 }
 
 impl Config {
@@ -100,6 +106,9 @@ impl Config {
             http_client: None,
             clock: Arc::new(SystemClock),
             allow_insecure_http: false,
+            decryption_keys: Vec::new(),
+            allow_unencrypted: false,
+            introspection: None,
         }
     }
 
@@ -133,6 +142,9 @@ pub struct ConfigBuilder {
     http_client: Option<reqwest::Client>,
     clock: Arc<dyn Clock>,
     allow_insecure_http: bool,
+    decryption_keys: Vec<DecryptionKey>,
+    allow_unencrypted: bool,
+    introspection: Option<Introspection>,
 }
 
 impl ConfigBuilder {
@@ -183,7 +195,7 @@ impl ConfigBuilder {
         self
     }
 
-    /// Timeout of each discovery or JWKS request; default 5 s. Ignored with
+    /// Timeout of each discovery, JWKS or introspection request; default 5 s. Ignored with
     /// [`ConfigBuilder::http_client`].
     pub fn http_timeout(mut self, timeout: Duration) -> Self {
         self.http_timeout = timeout;
@@ -206,6 +218,31 @@ impl ConfigBuilder {
     /// loopback `http://` (development) are accepted.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Decrypts access tokens that Tessera encrypted to this service (a nested JWT, RFC 7519
+    /// §5.2) with `key`, the private half of the encryption key registered for this resource.
+    /// Call again to hold several keys while rotating: a JWE's `kid` picks its key, and a JWE
+    /// without `kid` is tried with each key of its algorithm. Once a key is set, plain signed
+    /// tokens are refused unless [`ConfigBuilder::allow_unencrypted`].
+    pub fn decryption_key(mut self, key: DecryptionKey) -> Self {
+        self.decryption_keys.push(key);
+        self
+    }
+
+    /// Also accepts plain signed tokens when a decryption key is set (while switching a
+    /// resource to encrypted tokens); default false. Without a decryption key plain tokens
+    /// are always accepted and encrypted ones always refused.
+    pub fn allow_unencrypted(mut self, allow: bool) -> Self {
+        self.allow_unencrypted = allow;
+        self
+    }
+
+    /// Asks the issuer (RFC 7662) whether each token that passed the local checks is still
+    /// active, so revoked tokens are refused before they expire; answers are cached briefly.
+    pub fn introspection(mut self, introspection: Introspection) -> Self {
+        self.introspection = Some(introspection);
         self
     }
 
@@ -244,6 +281,22 @@ impl ConfigBuilder {
         if self.min_jwks_ttl > self.max_jwks_ttl {
             return Err(invalid("jwks_ttl_bounds", "min is above max"));
         }
+        let mut kids: Vec<&str> = self
+            .decryption_keys
+            .iter()
+            .filter_map(DecryptionKey::kid)
+            .collect();
+        kids.sort_unstable();
+        if let Some(pair) = kids.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(invalid(
+                "decryption_key",
+                &format!("two keys have kid `{}`", pair[0]),
+            ));
+        }
+        let introspection = self
+            .introspection
+            .map(|i| i.into_config(jwks_url.is_some(), self.allow_insecure_http))
+            .transpose()?;
         Ok(Config {
             issuer: self.issuer,
             jwks_url,
@@ -262,11 +315,14 @@ impl ConfigBuilder {
             http_client: self.http_client,
             clock: self.clock,
             allow_insecure_http: self.allow_insecure_http,
+            decryption_keys: self.decryption_keys,
+            allow_unencrypted: self.allow_unencrypted,
+            introspection,
         })
     }
 }
 
-fn invalid(key: &'static str, reason: &str) -> InitError {
+pub(crate) fn invalid(key: &'static str, reason: &str) -> InitError {
     InitError::InvalidConfig {
         key,
         reason: reason.to_owned(),

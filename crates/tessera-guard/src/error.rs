@@ -28,9 +28,10 @@ pub enum InitError {
 
 /// Why a request's access token was refused.
 ///
-/// Every variant but [`AuthError::KeysUnavailable`] is the client's fault and maps to
-/// `401` with `error="invalid_token"` (RFC 6750 §3.1); `KeysUnavailable` is ours and maps to
-/// `503`, so a valid token signed with a key we could not fetch yet is retried, not discarded.
+/// Every variant but [`AuthError::KeysUnavailable`] and [`AuthError::IntrospectionUnavailable`]
+/// is the client's fault and maps to `401` with `error="invalid_token"` (RFC 6750 §3.1); those
+/// two are ours and map to `503`, so a valid token is retried, not discarded, while the
+/// identity provider cannot be asked about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
@@ -79,13 +80,32 @@ pub enum AuthError {
     /// The token names a key we do not have and the identity provider cannot be reached.
     #[error("signing keys unavailable")]
     KeysUnavailable,
+    /// A decryption key is configured and the token is a plain JWS, not a JWE (see
+    /// [`ConfigBuilder::allow_unencrypted`](crate::ConfigBuilder::allow_unencrypted)).
+    #[error("the token is not encrypted")]
+    EncryptionRequired,
+    /// A JWE the guard will not or cannot decrypt: no decryption key is configured, its header
+    /// asks for an algorithm, content encryption, compression or content type we refuse, it
+    /// names an unknown key, or it was encrypted to another key. The reason never quotes
+    /// the plaintext.
+    #[error("undecryptable token: {0}")]
+    Undecryptable(&'static str),
+    /// RFC 7662 §2.2: the identity provider answered `"active": false` (revoked, or not
+    /// known to it), or vouched for another token than this one.
+    #[error("the token is no longer active")]
+    Revoked,
+    /// The introspection endpoint could not be asked or gave no usable answer: unreachable,
+    /// timed out, a non-2xx status (a `401` means the guard's own client credentials are
+    /// wrong), or not RFC 7662 JSON. Fails closed, as a `503`: the token is not at fault.
+    #[error("token introspection unavailable")]
+    IntrospectionUnavailable,
 }
 
 impl AuthError {
     /// The HTTP status to answer with.
     pub fn status(&self) -> u16 {
         match self {
-            Self::KeysUnavailable => 503,
+            Self::KeysUnavailable | Self::IntrospectionUnavailable => 503,
             _ => 401,
         }
     }
@@ -93,7 +113,7 @@ impl AuthError {
     /// The RFC 6750 §3.1 `error` code for `WWW-Authenticate`, if any.
     pub fn error_code(&self) -> Option<&'static str> {
         match self {
-            Self::MissingToken | Self::KeysUnavailable => None,
+            Self::MissingToken | Self::KeysUnavailable | Self::IntrospectionUnavailable => None,
             _ => Some("invalid_token"),
         }
     }
@@ -114,7 +134,12 @@ impl AuthError {
             Self::WrongAudience => "the access token is for another audience",
             Self::Expired => "the access token expired",
             Self::NotYetValid | Self::IssuedInFuture => "the access token is not valid yet",
-            Self::KeysUnavailable => "the token issuer is unavailable, retry later",
+            Self::KeysUnavailable | Self::IntrospectionUnavailable => {
+                "the token issuer is unavailable, retry later"
+            }
+            Self::EncryptionRequired => "the access token must be encrypted",
+            Self::Undecryptable(_) => "the access token cannot be decrypted",
+            Self::Revoked => "the access token is no longer active",
         }
     }
 }
@@ -190,19 +215,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_key_outages_are_503_and_every_token_fault_is_invalid_token() {
-        assert_eq!(AuthError::KeysUnavailable.status(), 503);
-        assert_eq!(AuthError::KeysUnavailable.error_code(), None);
+    fn only_idp_outages_are_503_and_every_token_fault_is_invalid_token() {
+        for outage in [
+            AuthError::KeysUnavailable,
+            AuthError::IntrospectionUnavailable,
+        ] {
+            assert_eq!(outage.status(), 503);
+            assert_eq!(outage.error_code(), None);
+            assert_eq!(
+                outage.description(),
+                "the token issuer is unavailable, retry later"
+            );
+        }
         assert_eq!(AuthError::MissingToken.status(), 401);
         assert_eq!(AuthError::MissingToken.error_code(), None);
         for e in [
             AuthError::Expired,
             AuthError::InvalidSignature,
             AuthError::DisallowedAlgorithm("none".into()),
+            AuthError::EncryptionRequired,
+            AuthError::Undecryptable("encrypted to another key"),
+            AuthError::Revoked,
         ] {
             assert_eq!(e.status(), 401);
             assert_eq!(e.error_code(), Some("invalid_token"));
         }
+    }
+
+    #[test]
+    fn encryption_and_revocation_refusals_have_their_own_safe_descriptions() {
+        assert_eq!(
+            AuthError::EncryptionRequired.description(),
+            "the access token must be encrypted"
+        );
+        // The reason is for the log; the client only learns that decryption failed.
+        assert_eq!(
+            AuthError::Undecryptable("unknown kid").description(),
+            "the access token cannot be decrypted"
+        );
+        assert_eq!(
+            AuthError::Revoked.description(),
+            "the access token is no longer active"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Finding, caching and refreshing the issuer's signing keys.
+//! Caching and refreshing the issuer's signing keys (their URL comes from `discovery`).
 //!
 //! - Reads are lock-free: the key set lives in an `ArcSwap` and is replaced whole.
 //! - The set lives for `Cache-Control: max-age`, clamped to the configured bounds. The first
@@ -19,11 +19,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::config::{parse_url, Algorithm, Config};
+use crate::config::{Algorithm, Config};
+use crate::discovery::get;
 use crate::error::{AuthError, InitError};
-
-/// Responses larger than this are refused: a JWKS is a few kilobytes.
-const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// One published key, ready to verify one algorithm.
 #[derive(Debug)]
@@ -88,19 +86,12 @@ pub(crate) struct KeyStore {
 }
 
 impl KeyStore {
-    /// Discovers the JWKS URL if needed and fetches the keys once.
-    pub(crate) async fn new(config: Config) -> Result<Self, InitError> {
-        let http = match &config.http_client {
-            Some(client) => client.clone(),
-            None => reqwest::Client::builder()
-                .timeout(config.http_timeout)
-                .build()
-                .map_err(InitError::HttpClient)?,
-        };
-        let jwks_url = match &config.jwks_url {
-            Some(url) => url.clone(),
-            None => discover(&http, &config).await?,
-        };
+    /// Fetches the keys at `jwks_url` once, with `http`.
+    pub(crate) async fn new(
+        config: Config,
+        http: reqwest::Client,
+        jwks_url: Url,
+    ) -> Result<Self, InitError> {
         let now = config.clock.now();
         let (keys, ttl) =
             fetch(&http, &jwks_url, &config)
@@ -228,31 +219,6 @@ fn later(t: SystemTime, d: Duration) -> SystemTime {
     t.checked_add(d).unwrap_or(t)
 }
 
-/// OIDC Discovery §4: the `jwks_uri` of the issuer's configuration document.
-async fn discover(http: &reqwest::Client, config: &Config) -> Result<Url, InitError> {
-    #[derive(Deserialize)]
-    struct Document {
-        issuer: String,
-        jwks_uri: String,
-    }
-    let url = config.discovery_url();
-    let failed = |reason: String| InitError::Discovery {
-        url: url.clone(),
-        reason,
-    };
-    let (body, _) = get(http, &url).await.map_err(failed)?;
-    let doc: Document = serde_json::from_slice(&body)
-        .map_err(|e| failed(format!("not a discovery document: {e}")))?;
-    // OIDC Discovery §4.3: the issuer in the document must be exactly the one we asked.
-    if doc.issuer != config.issuer {
-        return Err(InitError::IssuerMismatch {
-            expected: config.issuer.clone(),
-            found: doc.issuer,
-        });
-    }
-    parse_url("jwks_uri", &doc.jwks_uri, config.allow_insecure_http)
-}
-
 type Keys = HashMap<String, Vec<VerifyingKey>>;
 
 /// Fetches and parses the JWKS; returns the keys and how long to cache them.
@@ -269,36 +235,6 @@ async fn fetch(
         .unwrap_or(config.default_jwks_ttl)
         .clamp(config.min_jwks_ttl, config.max_jwks_ttl);
     Ok((keys, ttl))
-}
-
-/// GETs `url`, returning the body (bounded) and its `Cache-Control` header.
-async fn get(http: &reqwest::Client, url: &str) -> Result<(Vec<u8>, Option<String>), String> {
-    let mut response = http
-        .get(url)
-        .header(reqwest::header::ACCEPT, "application/json")
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| e.to_string())?;
-    if response
-        .content_length()
-        .is_some_and(|len| len > MAX_BODY_BYTES as u64)
-    {
-        return Err("response too large".into());
-    }
-    let cache_control = response
-        .headers()
-        .get(reqwest::header::CACHE_CONTROL)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err("response too large".into());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((body, cache_control))
 }
 
 /// RFC 9111 §5.2.2.1 `max-age`; `no-store` and `no-cache` mean "do not reuse" (zero, then

@@ -14,9 +14,10 @@
 //! - a protected route needs `Authorization: Bearer <token>` (scheme case-insensitive): none is
 //!   `401` with `WWW-Authenticate: Bearer realm="..."`; a malformed header or a token the
 //!   [`Validator`] refuses is `401` with `error="invalid_token"`; keys that cannot be fetched
-//!   are `503`; then the policy decides with the verified claims (`403` with
-//!   `error="insufficient_scope"` when a right is missing) and the verified
-//!   [`AccessClaims`](crate::AccessClaims) are inserted into the request extensions.
+//!   and an introspection endpoint that cannot answer are `503`; then the policy decides with
+//!   the verified claims (`403` with `error="insufficient_scope"` when a right is missing) and
+//!   the verified [`AccessClaims`](crate::AccessClaims) are inserted into the request
+//!   extensions.
 //!
 //! Every refusal has a small JSON body `{"error": ..., "error_description": ...}`; the inner
 //! service's response body type must be buildable from it (`ResBody: From<String>`, as are
