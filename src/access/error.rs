@@ -1,5 +1,6 @@
 //! Why a change to organizations, sharing, resources, roles or grants was refused.
 
+use crate::crypto::token_encryption::TokenKeyError;
 use crate::store::StoreError;
 
 /// An access-model error. Each says what was wrong and, where it helps, what to do instead.
@@ -77,6 +78,23 @@ pub enum AccessError {
     RightNotInRole(String),
     #[error("app `{app}` is not shared with user `{user}`")]
     NotShared { app: String, user: String },
+    #[error("token_encryption_key: {0}")]
+    InvalidTokenEncryptionKey(TokenKeyError),
+    #[error("server_client_id: must be an app's client id, 1 to 64 visible ASCII characters")]
+    InvalidServerClientId,
+    #[error("server_client_id: no app `{0}`")]
+    UnknownServerClient(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl AccessError {
+    /// The setting a refused resource setting is about, for the errors that name one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::InvalidTokenEncryptionKey(_) => Some("token_encryption_key"),
+            Self::InvalidServerClientId | Self::UnknownServerClient(_) => Some("server_client_id"),
+            _ => None,
+        }
+    }
 }

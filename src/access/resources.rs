@@ -1,6 +1,7 @@
 //! Resources (APIs), their catalog of rights and the roles that bundle rights. Registering a
 //! resource, a right or a role grants nothing to anybody (default deny): only a role granted
-//! to a user or an app puts rights in their tokens.
+//! to a user or an app puts rights in their tokens. A resource may also register the public key
+//! its access tokens are encrypted to, and the app its resource server introspects them as.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -11,8 +12,11 @@ use serde::Serialize;
 use super::names::{description, is_constraint_value, resource_name};
 use super::{AccessError, ParameterName, ResourceIdentifier, RightName, RoleName};
 use crate::clock::Clock;
-use crate::store::resources::{self, ResourceRow, RightRow, RoleRightRow, RoleRow};
-use crate::store::{Db, StoreError};
+use crate::crypto::token_encryption::TokenEncryptionKey;
+use crate::store::resources::{
+    self, ResourceChanges, ResourceRow, RightRow, RoleRightRow, RoleRow,
+};
+use crate::store::{apps, Db, StoreError};
 
 /// Parameter name -> the values allowed; a parameter not listed is unconstrained.
 pub type Constraints = BTreeMap<String, BTreeSet<String>>;
@@ -24,17 +28,48 @@ pub struct Resource {
     pub identifier: String,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    /// When set, its access tokens are encrypted to this key (a nested JWT).
+    pub token_encryption_key: Option<TokenEncryptionKey>,
+    /// The app its resource server authenticates as: it may introspect the resource's tokens.
+    pub server_client_id: Option<String>,
 }
 
-impl From<ResourceRow> for Resource {
-    fn from(row: ResourceRow) -> Self {
-        Self {
+impl TryFrom<ResourceRow> for Resource {
+    type Error = AccessError;
+
+    fn try_from(row: ResourceRow) -> Result<Self, AccessError> {
+        let token_encryption_key = row
+            .token_encryption_key
+            .as_ref()
+            .map(TokenEncryptionKey::from_stored)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("resources.token_encryption_key: {e}")))?;
+        Ok(Self {
             id: row.id,
             identifier: row.identifier,
             name: row.name,
             created_at: row.created_at,
-        }
+            token_encryption_key,
+            server_client_id: row.server_client_id,
+        })
     }
+}
+
+/// What a resource registers for its tokens; both optional.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResourceTokenSettings {
+    /// A public JWK (see [`TokenEncryptionKey::from_jwk`] for what is accepted).
+    pub token_encryption_key: Option<serde_json::Value>,
+    /// The client id of an existing app.
+    pub server_client_id: Option<String>,
+}
+
+/// Changes to a resource: `None` leaves a setting as it is, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResourceChange {
+    pub name: Option<String>,
+    pub token_encryption_key: Option<Option<serde_json::Value>>,
+    pub server_client_id: Option<Option<String>>,
 }
 
 /// A right of a resource's catalog.
@@ -95,12 +130,42 @@ pub async fn register_resource(
     identifier: &str,
     name: &str,
 ) -> Result<Resource, AccessError> {
+    register_resource_with(
+        db,
+        clock,
+        identifier,
+        name,
+        ResourceTokenSettings::default(),
+    )
+    .await
+}
+
+/// Registers a resource with its token settings; nothing is stored when any is refused.
+pub async fn register_resource_with(
+    db: &Db,
+    clock: &Arc<dyn Clock>,
+    identifier: &str,
+    name: &str,
+    settings: ResourceTokenSettings,
+) -> Result<Resource, AccessError> {
     let identifier: ResourceIdentifier = identifier.parse()?;
+    let name = resource_name(name)?;
+    let token_encryption_key = settings
+        .token_encryption_key
+        .as_ref()
+        .map(checked_key)
+        .transpose()?;
+    let server_client_id = match settings.server_client_id {
+        Some(client_id) => Some(server_client(db, client_id).await?),
+        None => None,
+    };
     let row = ResourceRow {
         id: uuid::Uuid::new_v4().to_string(),
         identifier: identifier.into_string(),
-        name: resource_name(name)?,
+        name,
         created_at: clock.now(),
+        token_encryption_key,
+        server_client_id,
     };
     resources::insert_resource(db, &row)
         .await
@@ -108,22 +173,83 @@ pub async fn register_resource(
             StoreError::Duplicate(_) => AccessError::DuplicateResource(row.identifier.clone()),
             other => other.into(),
         })?;
-    Ok(row.into())
+    row.try_into()
+}
+
+/// A token encryption key as it is stored: its public members only.
+fn checked_key(jwk: &serde_json::Value) -> Result<serde_json::Value, AccessError> {
+    let key = TokenEncryptionKey::from_jwk(jwk).map_err(AccessError::InvalidTokenEncryptionKey)?;
+    Ok(serde_json::Value::Object(key.jwk().clone()))
+}
+
+/// The client id of an existing app, for `server_client_id`.
+async fn server_client(db: &Db, client_id: String) -> Result<String, AccessError> {
+    let is_well_formed =
+        (1..=64).contains(&client_id.len()) && client_id.bytes().all(|b| b.is_ascii_graphic());
+    if !is_well_formed {
+        return Err(AccessError::InvalidServerClientId);
+    }
+    if apps::find_app(db, &client_id).await?.is_none() {
+        return Err(AccessError::UnknownServerClient(client_id));
+    }
+    Ok(client_id)
+}
+
+/// Changes a resource's name or token settings; nothing is changed when any change is refused.
+/// A new key applies to the next token issued.
+pub async fn change_resource(
+    db: &Db,
+    resource_id: &str,
+    change: ResourceChange,
+) -> Result<Resource, AccessError> {
+    existing_resource(db, resource_id).await?;
+    let name = change.name.as_deref().map(resource_name).transpose()?;
+    let token_encryption_key = match &change.token_encryption_key {
+        Some(Some(jwk)) => Some(Some(checked_key(jwk)?)),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let server_client_id = match change.server_client_id {
+        Some(Some(client_id)) => Some(Some(server_client(db, client_id).await?)),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let changes = ResourceChanges {
+        name,
+        token_encryption_key,
+        server_client_id,
+    };
+    if !resources::update_resource(db, resource_id, &changes).await? {
+        return Err(AccessError::UnknownResource(resource_id.to_owned()));
+    }
+    existing_resource(db, resource_id).await?.try_into()
 }
 
 /// Every resource, by identifier.
 pub async fn list_resources(db: &Db) -> Result<Vec<Resource>, AccessError> {
-    Ok(resources::find_resources(db)
+    resources::find_resources(db)
         .await?
         .into_iter()
-        .map(Into::into)
-        .collect())
+        .map(TryInto::try_into)
+        .collect()
 }
 
 pub async fn find_resource(db: &Db, resource_id: &str) -> Result<Option<Resource>, AccessError> {
-    Ok(resources::find_resource(db, resource_id)
+    resources::find_resource(db, resource_id)
         .await?
-        .map(Into::into))
+        .map(TryInto::try_into)
+        .transpose()
+}
+
+/// The resource registered under this identifier (an `aud`), with its token settings.
+pub async fn find_resource_by_identifier(
+    db: &Db,
+    identifier: &str,
+) -> Result<Option<Resource>, AccessError> {
+    resources::find_resource_by_identifier(db, identifier)
+        .await?
+        .map(TryInto::try_into)
+        .transpose()
 }
 
 /// Whether a resource with this identifier (an `aud`) is registered.
@@ -131,6 +257,17 @@ pub async fn is_registered_resource(db: &Db, identifier: &str) -> Result<bool, A
     Ok(resources::find_resource_by_identifier(db, identifier)
         .await?
         .is_some())
+}
+
+/// Whether `client_id` is the app of the resource server of the resource `identifier`.
+pub async fn is_resource_server(
+    db: &Db,
+    identifier: &str,
+    client_id: &str,
+) -> Result<bool, AccessError> {
+    Ok(resources::find_resource_by_identifier(db, identifier)
+        .await?
+        .is_some_and(|r| r.server_client_id.as_deref() == Some(client_id)))
 }
 
 /// Deletes a resource with its rights, roles and grants.

@@ -50,6 +50,27 @@ pub async fn token_access(
     resource_identifier: &str,
     org_id: Option<&str>,
 ) -> Result<TokenAccess, AccessError> {
+    let Some(resource) = resources::find_resource_by_identifier(db, resource_identifier).await?
+    else {
+        let org = match org_id {
+            Some(org) if belongs(db, &subject, org).await? => Some(org.to_owned()),
+            _ => None,
+        };
+        return Ok(TokenAccess {
+            org,
+            ..TokenAccess::default()
+        });
+    };
+    resource_access(db, subject, &resource.id, org_id).await
+}
+
+/// [`token_access`] for a resource already read (the token endpoint has it), by its id.
+pub async fn resource_access(
+    db: &Db,
+    subject: Subject,
+    resource_id: &str,
+    org_id: Option<&str>,
+) -> Result<TokenAccess, AccessError> {
     let org = match org_id {
         Some(org) if belongs(db, &subject, org).await? => Some(org),
         _ => None,
@@ -58,12 +79,8 @@ pub async fn token_access(
         org: org.map(str::to_owned),
         ..TokenAccess::default()
     };
-    let Some(resource) = resources::find_resource_by_identifier(db, resource_identifier).await?
-    else {
-        return Ok(access);
-    };
     let roles =
-        grants::find_granted_roles(db, &resource.id, subject.kind(), subject.id(), org).await?;
+        grants::find_granted_roles(db, resource_id, subject.kind(), subject.id(), org).await?;
     let role_ids: Vec<String> = roles.iter().map(|r| r.id.clone()).collect();
     let links = resources::find_role_rights(db, &role_ids).await?;
     access.rights = merge_rights(

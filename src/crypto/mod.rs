@@ -1,5 +1,5 @@
 //! Cryptography: the master key and what derives from it, sealing (AES-256-GCM), randomness,
-//! constant-time comparison and the signing key ring.
+//! constant-time comparison, the signing key ring, and resources' token encryption keys.
 
 pub mod csrf;
 pub mod keyring;
@@ -7,6 +7,7 @@ pub mod master_key;
 pub mod random;
 pub mod seal;
 pub mod session_cookie;
+pub mod token_encryption;
 
 pub use master_key::{MasterKey, MasterKeyError, MasterKeySource};
 pub use seal::{SealError, Sealer};

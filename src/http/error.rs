@@ -47,11 +47,22 @@ pub fn admin_server_error(cause: &dyn std::fmt::Display) -> HttpResponse {
 }
 
 /// Access-model errors: 404 for what does not exist, 409 for conflicts with what does (a
-/// disabled user among them), 400 for bad input.
+/// disabled user among them), 422 naming the `field` for a resource's refused token settings,
+/// 400 for other bad input.
 pub fn access_error(err: &AccessError) -> HttpResponse {
     use AccessError as E;
     let (status, code) = match err {
         E::Store(_) => return admin_server_error(err),
+        E::InvalidTokenEncryptionKey(_) | E::InvalidServerClientId | E::UnknownServerClient(_) => {
+            let body = json!({
+                "error": "invalid_request",
+                "error_description": err.to_string(),
+                "field": err.field(),
+            });
+            return HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
+                .insert_header((CACHE_CONTROL, "no-store"))
+                .json(body);
+        }
         E::UnknownOrg(_)
         | E::UnknownUser(_)
         | E::UnknownApp(_)

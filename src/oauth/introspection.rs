@@ -1,19 +1,57 @@
 //! Token introspection (RFC 7662) and revocation (RFC 7009) of access and refresh tokens.
 //!
-//! An app may introspect and revoke only tokens issued to it; anything else (another app's
-//! token, another issuer's, expired, revoked, malformed) is simply inactive.
+//! An app may introspect and revoke the tokens issued to it. The app a resource names as its
+//! server's (`server_client_id`) may also introspect the access tokens whose `aud` is that
+//! resource, whichever app they were issued to (RFC 7662 §2.1: the protected resource asks), but
+//! neither revoke them nor see refresh tokens. Anything else (another app's token, another
+//! issuer's, expired, revoked, malformed) is simply inactive. An access token encrypted to a
+//! resource is opaque here: its resource server decrypts it and introspects the signed token
+//! inside.
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Map, Value};
 
 use super::tokens::verify;
 use super::OAuthError;
+use crate::access;
 use crate::crypto::keyring::KeyRing;
 use crate::crypto::sha256_hex;
 use crate::store::issued_tokens::{self, RefreshRow};
 use crate::store::{revoked_tokens, Db};
 
-/// The claims of an access token that is active for `client_id`, if it is.
+/// Which access tokens a caller may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// Those issued to it (revocation).
+    Own,
+    /// Those issued to it, and those for a resource whose server it is (introspection).
+    OwnAndServed,
+}
+
+/// Whether `client_id` is the server of a resource in the token's `aud` (a string, or an array
+/// of strings: RFC 7519 §4.1.3).
+async fn serves_audience(
+    db: &Db,
+    claims: &Map<String, Value>,
+    client_id: &str,
+) -> Result<bool, OAuthError> {
+    let audiences: Vec<&str> = match claims.get("aud") {
+        Some(Value::String(aud)) => vec![aud.as_str()],
+        Some(Value::Array(auds)) => auds.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    for aud in audiences {
+        if access::is_resource_server(db, aud, client_id)
+            .await
+            .map_err(OAuthError::internal)?
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The claims of an access token that is active for `client_id` within `reach`, if it is.
 async fn active_claims(
     db: &Db,
     ring: &KeyRing,
@@ -21,11 +59,16 @@ async fn active_claims(
     client_id: &str,
     token: &str,
     now: DateTime<Utc>,
+    reach: Reach,
 ) -> Result<Option<Map<String, Value>>, OAuthError> {
     let Ok(claims) = verify(ring, issuer, token, "at+jwt", now) else {
         return Ok(None);
     };
-    if claims.get("client_id").and_then(Value::as_str) != Some(client_id) {
+    let is_own = claims.get("client_id").and_then(Value::as_str) == Some(client_id);
+    // One indexed read (the resource's unique identifier), only for another app's token.
+    let is_visible =
+        is_own || (reach == Reach::OwnAndServed && serves_audience(db, &claims, client_id).await?);
+    if !is_visible {
         return Ok(None);
     }
     let Some(jti) = claims.get("jti").and_then(Value::as_str) else {
@@ -59,7 +102,8 @@ async fn active_refresh_token(
     }))
 }
 
-/// RFC 7662 §2.2: `{"active": false}` or the token's claims with `"active": true`.
+/// RFC 7662 §2.2: `{"active": false}` or the token's claims with `"active": true`, for the app
+/// the token was issued to or, for an access token, the app of its resource's server.
 pub async fn introspect(
     db: &Db,
     ring: &KeyRing,
@@ -68,7 +112,10 @@ pub async fn introspect(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Value, OAuthError> {
-    let Some(claims) = active_claims(db, ring, issuer, client_id, token, now).await? else {
+    let claims =
+        active_claims(db, ring, issuer, client_id, token, now, Reach::OwnAndServed).await?;
+    let Some(claims) = claims else {
+        // Refresh tokens only for their own app.
         return Ok(
             match active_refresh_token(db, client_id, token, now).await? {
                 Some(row) => json!({
@@ -120,7 +167,9 @@ pub async fn revoke(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<(), OAuthError> {
-    let Some(claims) = active_claims(db, ring, issuer, client_id, token, now).await? else {
+    // Only the app a token was issued to revokes it.
+    let claims = active_claims(db, ring, issuer, client_id, token, now, Reach::Own).await?;
+    let Some(claims) = claims else {
         // RFC 7009 §2.1: revoking a refresh token also revokes the access tokens of its grant.
         if let Some(row) = active_refresh_token(db, client_id, token, now).await? {
             issued_tokens::revoke_family(db, &row.family_id, now, row.family_expires_at)

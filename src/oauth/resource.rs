@@ -1,10 +1,11 @@
 //! Resource indicators (RFC 8707): which resource (API) a token is for, and the access claims
-//! (`org`, `roles`, `rights`) the subject holds there (DESIGN.md "Access model").
+//! (`org`, `roles`, `rights`) the subject holds there (DESIGN.md "Access model"). The resource
+//! is read once per token, with its token encryption key, so a changed key applies at once.
 
 use url::Url;
 
 use super::OAuthError;
-use crate::access::{self, Subject, TokenAccess};
+use crate::access::{self, Resource, Subject, TokenAccess};
 use crate::apps::RegisteredApp;
 use crate::store::Db;
 
@@ -26,7 +27,7 @@ pub async fn for_user_grant(
     app: &RegisteredApp,
     granted: Option<&str>,
     requested: Option<&str>,
-) -> Result<Option<String>, OAuthError> {
+) -> Result<Option<Resource>, OAuthError> {
     let effective = granted.or(app.default_resource.as_deref());
     match (requested, effective) {
         (Some(requested), Some(effective)) if requested == effective => {}
@@ -45,24 +46,24 @@ pub async fn for_app(
     db: &Db,
     app: &RegisteredApp,
     requested: Option<&str>,
-) -> Result<Option<String>, OAuthError> {
+) -> Result<Option<Resource>, OAuthError> {
     let requested = requested.map(parse_resource).transpose()?;
     registered(db, requested.as_deref().or(app.default_resource.as_deref())).await
 }
 
-async fn registered(db: &Db, resource: Option<&str>) -> Result<Option<String>, OAuthError> {
+/// The registered resource of this identifier, in one indexed read (its unique identifier).
+async fn registered(db: &Db, resource: Option<&str>) -> Result<Option<Resource>, OAuthError> {
     let Some(resource) = resource else {
         return Ok(None);
     };
-    if access::is_registered_resource(db, resource)
+    match access::find_resource_by_identifier(db, resource)
         .await
         .map_err(OAuthError::internal)?
     {
-        Ok(Some(resource.to_owned()))
-    } else {
-        Err(OAuthError::InvalidTarget(format!(
+        Some(found) => Ok(Some(found)),
+        None => Err(OAuthError::InvalidTarget(format!(
             "`{resource}` is not a registered resource"
-        )))
+        ))),
     }
 }
 
@@ -70,10 +71,10 @@ async fn registered(db: &Db, resource: Option<&str>) -> Result<Option<String>, O
 pub async fn claims(
     db: &Db,
     subject: Subject,
-    resource: &str,
+    resource: &Resource,
     app: &RegisteredApp,
 ) -> Result<TokenAccess, OAuthError> {
-    access::token_access(db, subject, resource, app.org_id.as_deref())
+    access::resource_access(db, subject, &resource.id, app.org_id.as_deref())
         .await
         .map_err(OAuthError::internal)
 }

@@ -10,6 +10,7 @@ use super::OAuthError;
 use crate::access::TokenAccess;
 use crate::crypto::keyring::{KeyRing, SigningAlg};
 use crate::crypto::random;
+use crate::crypto::token_encryption::TokenEncryptionKey;
 
 /// RFC 9068 §2.2 access-token claims.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -67,9 +68,19 @@ pub fn sign(
     josekit::jws::serialize_compact(&payload, &header, &*key.signer).map_err(OAuthError::internal)
 }
 
-/// An RFC 9068 access token (`typ: at+jwt`), signed with ES256.
-pub fn access_token(ring: &KeyRing, claims: &AccessTokenClaims) -> Result<String, OAuthError> {
-    sign(ring, SigningAlg::Es256, "at+jwt", claims)
+/// An RFC 9068 access token (`typ: at+jwt`), signed with ES256; for a resource that registered
+/// an encryption key, that signed token encrypted to it (RFC 7519 §5.2 nested JWT), which only
+/// the resource server can read. The token's `jti` and `exp` stay Tessera's to check and revoke.
+pub fn access_token(
+    ring: &KeyRing,
+    claims: &AccessTokenClaims,
+    encryption: Option<&TokenEncryptionKey>,
+) -> Result<String, OAuthError> {
+    let signed = sign(ring, SigningAlg::Es256, "at+jwt", claims)?;
+    match encryption {
+        Some(key) => key.encrypt_jwt(&signed).map_err(OAuthError::internal),
+        None => Ok(signed),
+    }
 }
 
 /// Why a token did not verify. Never shown in detail to clients.

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use super::entities::{
     app, app_access, app_secret, app_share, authorization_request, consent, meta, operator,
-    role_grant,
+    resource, role_grant,
 };
 use super::issued_tokens::{self, GrantHolder, RevokedGrants};
 use super::{Db, StoreError};
@@ -563,6 +563,15 @@ pub async fn delete_app(db: &Db, id: &str, now: DateTime<Utc>) -> Result<AppDele
         .rows_affected;
     authorization_request::Entity::delete_many()
         .filter(authorization_request::Column::AppId.eq(id))
+        .exec(&txn)
+        .await?;
+    // A resource server that authenticated as this app introspects no more.
+    resource::Entity::update_many()
+        .col_expr(
+            resource::Column::ServerClientId,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(resource::Column::ServerClientId.eq(id))
         .exec(&txn)
         .await?;
     app::Entity::delete_by_id(id.to_owned()).exec(&txn).await?;

@@ -1,10 +1,11 @@
 //! Resources (APIs), their catalog of rights, roles and the rights each role bundles.
 //! JSON columns: `rights.parameters` is a list of names, `role_rights.constraints` an object of
-//! parameter name -> allowed values.
+//! parameter name -> allowed values, `resources.token_encryption_key` a public JWK.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::entities::{resource, right, role, role_right};
@@ -20,6 +21,18 @@ pub struct ResourceRow {
     pub identifier: String,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    /// The public JWK its access tokens are encrypted to, as the domain checked it.
+    pub token_encryption_key: Option<serde_json::Value>,
+    /// The client id of the app its resource server authenticates as.
+    pub server_client_id: Option<String>,
+}
+
+/// Changes to a resource: `None` leaves a column as it is, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResourceChanges {
+    pub name: Option<String>,
+    pub token_encryption_key: Option<Option<serde_json::Value>>,
+    pub server_client_id: Option<Option<String>>,
 }
 
 /// A right of a resource's catalog, with the parameters it may be constrained by.
@@ -59,6 +72,8 @@ fn resource_from_model(m: resource::Model) -> ResourceRow {
         identifier: m.identifier,
         name: m.name,
         created_at: m.created_at,
+        token_encryption_key: m.token_encryption_key,
+        server_client_id: m.server_client_id,
     }
 }
 
@@ -102,6 +117,8 @@ pub async fn insert_resource(db: &Db, row: &ResourceRow) -> Result<(), StoreErro
         identifier: Set(row.identifier.clone()),
         name: Set(row.name.clone()),
         created_at: Set(row.created_at),
+        token_encryption_key: Set(row.token_encryption_key.clone()),
+        server_client_id: Set(row.server_client_id.clone()),
     }
     .insert(db)
     .await
@@ -125,6 +142,34 @@ pub async fn find_resource_by_identifier(
         .one(db)
         .await?
         .map(resource_from_model))
+}
+
+/// Changes a resource in one statement; `false` when there is none.
+pub async fn update_resource(
+    db: &Db,
+    id: &str,
+    changes: &ResourceChanges,
+) -> Result<bool, StoreError> {
+    let mut update = resource::Entity::update_many()
+        // Something to set even when nothing changes, so that the count says whether it exists.
+        .col_expr(resource::Column::Id, Expr::col(resource::Column::Id).into())
+        .filter(resource::Column::Id.eq(id));
+    if let Some(name) = &changes.name {
+        update = update.col_expr(resource::Column::Name, Expr::value(name.clone()));
+    }
+    if let Some(key) = &changes.token_encryption_key {
+        update = update.col_expr(
+            resource::Column::TokenEncryptionKey,
+            Expr::value(key.clone()),
+        );
+    }
+    if let Some(client_id) = &changes.server_client_id {
+        update = update.col_expr(
+            resource::Column::ServerClientId,
+            Expr::value(client_id.clone()),
+        );
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
 }
 
 /// Every resource, by identifier.

@@ -117,6 +117,8 @@ async fn catalog(api: &Api<'_>) -> Catalog {
         )
         .await;
     assert_eq!(resource["identifier"], API);
+    assert!(resource["token_encryption_key"].is_null(), "{resource}");
+    assert!(resource["server_client_id"].is_null(), "{resource}");
     let resource = id(&resource);
     let right = api
         .expect(
@@ -314,10 +316,11 @@ async fn bad_input_is_refused_and_changes_nothing() {
     let resource = c.resource.as_str();
     let role = c.role.as_str();
     let right = c.right.as_str();
-    let (bad, missing, conflict) = (
+    let (bad, missing, conflict, unprocessable) = (
         StatusCode::BAD_REQUEST,
         StatusCode::NOT_FOUND,
         StatusCode::CONFLICT,
+        StatusCode::UNPROCESSABLE_ENTITY,
     );
     #[rustfmt::skip]
     let cases: Vec<(StatusCode, Method, String, Option<Value>)> = vec![
@@ -328,6 +331,12 @@ async fn bad_input_is_refused_and_changes_nothing() {
         (conflict, Method::POST, "/api/resources".into(), Some(json!({ "identifier": API, "name": "Again" }))),
         (missing, Method::GET, "/api/resources/no-such-resource".into(), None),
         (missing, Method::DELETE, "/api/resources/no-such-resource".into(), None),
+        (missing, Method::PATCH, "/api/resources/no-such-resource".into(), Some(json!({ "name": "Renamed" }))),
+        (bad, Method::PATCH, format!("/api/resources/{resource}"), Some(json!({ "name": "" }))),
+        (bad, Method::PATCH, format!("/api/resources/{resource}"), Some(json!({ "identifier": "https://other.example.com" }))),
+        (unprocessable, Method::PATCH, format!("/api/resources/{resource}"), Some(json!({ "name": "Renamed", "server_client_id": "no-such-app" }))),
+        (unprocessable, Method::PATCH, format!("/api/resources/{resource}"), Some(json!({ "name": "Renamed", "token_encryption_key": { "kty": "oct", "k": "AAAA" } }))),
+        (unprocessable, Method::POST, "/api/resources".into(), Some(json!({ "identifier": "https://other.example.com", "name": "Other", "server_client_id": "no-such-app" }))),
         // Rights.
         (missing, Method::GET, "/api/resources/no-such-resource/rights".into(), None),
         (missing, Method::POST, "/api/resources/no-such-resource/rights".into(), Some(json!({ "name": "reports:export" }))),
@@ -362,7 +371,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
     ];
     for (status, method, path, body) in cases {
         let code = match status {
-            StatusCode::BAD_REQUEST => "invalid_request",
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => "invalid_request",
             StatusCode::NOT_FOUND => "not_found",
             _ => "conflict",
         };

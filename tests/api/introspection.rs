@@ -1,13 +1,16 @@
-//! Introspection (RFC 7662) and revocation (RFC 7009) of access tokens.
+//! Introspection (RFC 7662) and revocation (RFC 7009) of access tokens, by the app they were
+//! issued to and, for a resource's access tokens, by the app of the resource's server.
 
 use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::Utc;
-use serde_json::Value;
+use serde_json::{json, Value};
 use tessera::clock::FixedClock;
+use tessera::operators::OperatorRole;
 
+use crate::admin_api::operator_token;
 use crate::common::{spawn_app, spawn_app_in, TestApp, TestEnv};
 
 async fn client_token(app: &TestApp, id: &str, secret: &str) -> String {
@@ -187,4 +190,241 @@ async fn introspection_needs_an_authenticated_client_and_a_token() {
         format!("{}/introspect", app.issuer)
     );
     assert_eq!(doc["revocation_endpoint"], format!("{}/revoke", app.issuer));
+}
+
+/// Registers `RESOURCE` through the admin API, its server authenticating as `server`.
+async fn served_resource(app: &TestApp, admin_token: &str, server: Option<&str>) -> (u16, Value) {
+    let res = app
+        .client
+        .post(format!("{}/api/resources", app.admin_url))
+        .bearer_auth(admin_token)
+        .json(&json!({ "identifier": RESOURCE, "name": "Reports", "server_client_id": server }))
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+async fn change_resource(app: &TestApp, admin_token: &str, id: &str, body: Value) -> (u16, Value) {
+    let res = app
+        .client
+        .patch(format!("{}/api/resources/{id}", app.admin_url))
+        .bearer_auth(admin_token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+const RESOURCE: &str = "https://reports.example.com/api";
+
+async fn resource_token(app: &TestApp, id: &str, secret: &str) -> String {
+    let res = app
+        .post_token(
+            &[("grant_type", "client_credentials"), ("resource", RESOURCE)],
+            Some((id, secret)),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_resource_server_introspects_another_apps_token_for_its_resource() {
+    let app = spawn_app().await;
+    let admin = operator_token(&app, OperatorRole::Admin).await;
+    let (client, client_secret) = app.machine_app().await;
+    let (server, server_secret) = app.machine_app().await;
+    let (bystander, bystander_secret) = app.machine_app().await;
+    let (status, resource) = served_resource(&app, &admin, Some(&server)).await;
+    assert_eq!(status, 201, "{resource}");
+    assert_eq!(resource["server_client_id"], server.as_str());
+    let token = resource_token(&app, &client, &client_secret).await;
+
+    let info = app.introspect((&server, &server_secret), &token).await;
+    assert_eq!(info["active"], true, "{info}");
+    assert_eq!(info["client_id"], client.as_str());
+    assert_eq!(info["sub"], client.as_str());
+    assert_eq!(info["aud"], RESOURCE);
+    assert_eq!(info["iss"], app.issuer);
+    assert_eq!(info["token_type"], "Bearer");
+    assert_eq!(info["roles"], json!([]));
+    assert_eq!(info["rights"], json!({}));
+    assert_eq!(
+        info,
+        app.introspect((&client, &client_secret), &token).await
+    );
+    // An app that is neither the token's nor the resource server's learns nothing.
+    assert_eq!(
+        app.introspect((&bystander, &bystander_secret), &token)
+            .await,
+        json!({"active": false})
+    );
+    // A token of another resource, or of Tessera itself, is not the server's to see.
+    let own = client_token(&app, &client, &client_secret).await;
+    assert_eq!(
+        app.introspect((&server, &server_secret), &own).await["active"],
+        false
+    );
+
+    // The resource server cannot revoke it (RFC 7009: only the app it was issued to).
+    assert_eq!(revoke(&app, (&server, &server_secret), &token).await, 200);
+    assert_eq!(
+        app.introspect((&client, &client_secret), &token).await["active"],
+        true
+    );
+    // Once its app revokes it, the resource server sees it inactive.
+    assert_eq!(revoke(&app, (&client, &client_secret), &token).await, 200);
+    assert_eq!(
+        app.introspect((&server, &server_secret), &token).await,
+        json!({"active": false})
+    );
+
+    // Cleared, the server sees no more of the resource's tokens.
+    let id = resource["id"].as_str().unwrap();
+    let fresh = resource_token(&app, &client, &client_secret).await;
+    assert_eq!(
+        app.introspect((&server, &server_secret), &fresh).await["active"],
+        true
+    );
+    let (status, changed) =
+        change_resource(&app, &admin, id, json!({ "server_client_id": null })).await;
+    assert_eq!(status, 200, "{changed}");
+    assert!(changed["server_client_id"].is_null());
+    assert_eq!(
+        app.introspect((&server, &server_secret), &fresh).await["active"],
+        false
+    );
+    // Named again, then the app deleted: the resource names no app any more.
+    let (status, changed) =
+        change_resource(&app, &admin, id, json!({ "server_client_id": bystander })).await;
+    assert_eq!(
+        (status, &changed["server_client_id"]),
+        (200, &json!(bystander))
+    );
+    assert_eq!(
+        app.introspect((&bystander, &bystander_secret), &fresh)
+            .await["active"],
+        true
+    );
+    let res = app
+        .client
+        .delete(format!("{}/api/apps/{bystander}", app.admin_url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let shown: Value = app
+        .client
+        .get(format!("{}/api/resources/{id}", app.admin_url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(shown["server_client_id"].is_null(), "{shown}");
+}
+
+#[tokio::test]
+async fn refresh_tokens_of_another_app_stay_inactive_for_the_resource_server() {
+    use crate::flow::{code_for_scopes, exchange, urlencode, EMAIL, PASSWORD};
+
+    let app = spawn_app().await;
+    let admin = operator_token(&app, OperatorRole::Admin).await;
+    app.create_user(EMAIL, PASSWORD).await;
+    let (client, client_secret) = app.web_app().await;
+    let (server, server_secret) = app.machine_app().await;
+    let (status, resource) = served_resource(&app, &admin, Some(&server)).await;
+    assert_eq!(status, 201, "{resource}");
+    let scopes = format!("openid%20offline_access&resource={}", urlencode(RESOURCE));
+    let (_, code, verifier) = code_for_scopes(&app, &client, &scopes).await;
+    let (status, tokens) = exchange(&app, (&client, &client_secret), &code, Some(&verifier)).await;
+    assert_eq!(status, 200, "{tokens}");
+    let access_token = tokens["access_token"].as_str().unwrap();
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+
+    let info = app
+        .introspect((&server, &server_secret), access_token)
+        .await;
+    assert_eq!(info["active"], true, "{info}");
+    assert_eq!(info["aud"], RESOURCE);
+    assert_eq!(info["client_id"], client.as_str());
+    assert_eq!(
+        app.introspect((&server, &server_secret), refresh_token)
+            .await,
+        json!({"active": false})
+    );
+    let own = app
+        .introspect((&client, &client_secret), refresh_token)
+        .await;
+    assert_eq!(own["active"], true);
+    assert_eq!(own["token_type"], "refresh_token");
+    // Nor can the resource server revoke the refresh token.
+    let res = app
+        .client
+        .post(format!("{}/revoke", app.public_url))
+        .basic_auth(&server, Some(&server_secret))
+        .form(&[
+            ("token", refresh_token),
+            ("token_type_hint", "refresh_token"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.introspect((&client, &client_secret), refresh_token)
+            .await["active"],
+        true
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_server_app_is_422_and_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = operator_token(&app, OperatorRole::Admin).await;
+    let (server, _) = app.machine_app().await;
+    for bad in ["no-such-app", "", "with space", &"x".repeat(65)] {
+        let (status, error) = served_resource(&app, &admin, Some(bad)).await;
+        assert_eq!(status, 422, "{bad:?}: {error}");
+        assert_eq!(error["error"], "invalid_request");
+        assert_eq!(error["field"], "server_client_id");
+        assert!(error["error_description"]
+            .as_str()
+            .unwrap()
+            .starts_with("server_client_id: "));
+    }
+    let list = |app: &TestApp| {
+        let req = app
+            .client
+            .get(format!("{}/api/resources", app.admin_url))
+            .bearer_auth(&admin);
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    assert_eq!(
+        list(&app).await["resources"],
+        json!([]),
+        "nothing registered"
+    );
+
+    let (status, resource) = served_resource(&app, &admin, Some(&server)).await;
+    assert_eq!(status, 201, "{resource}");
+    let before = list(&app).await;
+    let id = resource["id"].as_str().unwrap();
+    let change = json!({ "server_client_id": "no-such-app", "name": "Renamed" });
+    let (status, error) = change_resource(&app, &admin, id, change).await;
+    assert_eq!(status, 422, "{error}");
+    assert_eq!(error["field"], "server_client_id");
+    assert_eq!(list(&app).await, before, "nothing changed");
+    // Not a field a resource has, or one that never changes: 400.
+    let (status, _) = change_resource(&app, &admin, id, json!({ "identifier": RESOURCE })).await;
+    assert_eq!(status, 400);
+    let (status, _) = change_resource(&app, &admin, "no-such-resource", json!({})).await;
+    assert_eq!(status, 404);
+    assert_eq!(list(&app).await, before, "nothing changed");
 }

@@ -152,6 +152,7 @@ pub static RULES: &[Rule] = &[
     Rule { verb: Get, path: "/api/resources", access: Api(Guest), handler: |r| r.to(resources::list) },
     Rule { verb: Post, path: "/api/resources", access: Api(Admin), handler: |r| r.to(resources::create) },
     Rule { verb: Get, path: "/api/resources/{id}", access: Api(Guest), handler: |r| r.to(resources::show) },
+    Rule { verb: Patch, path: "/api/resources/{id}", access: Api(Admin), handler: |r| r.to(resources::update) },
     Rule { verb: Delete, path: "/api/resources/{id}", access: Api(Admin), handler: |r| r.to(resources::delete) },
     Rule { verb: Get, path: "/api/resources/{id}/rights", access: Api(Guest), handler: |r| r.to(resources::list_rights) },
     Rule { verb: Post, path: "/api/resources/{id}/rights", access: Api(Admin), handler: |r| r.to(resources::add_right) },

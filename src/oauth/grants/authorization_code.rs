@@ -98,7 +98,7 @@ pub async fn authorization_code(
             nonce: row.nonce.as_deref(),
             family_id: &code_hash,
             family_expires_at: None,
-            resource: resource.as_deref(),
+            resource: resource.as_ref(),
         },
     )
     .await

@@ -1,6 +1,6 @@
 //! The client credentials grant (RFC 6749 §4.4): an app acting for itself. Nothing is written to
 //! a database on this path: the app comes from memory and the token is a signed JWT; only a token
-//! for a resource (RFC 8707) reads the app's grants there.
+//! for a resource (RFC 8707) reads the resource (with its encryption key) and the app's grants.
 
 use super::issue::GrantContext;
 use super::TokenResponse;
@@ -30,13 +30,17 @@ pub async fn client_credentials(
         AccessTokenClaims::new(ctx.issuer, &app.client_id, &app.client_id, ctx.now, ttl);
     claims.scope = granted.clone();
     // Only when a resource is involved does the request touch the database (RFC 8707).
-    if let Some(resource) = resource::for_app(ctx.db, app, requested_resource).await? {
+    let resource = resource::for_app(ctx.db, app, requested_resource).await?;
+    if let Some(resource) = &resource {
         let subject = Subject::App(app.client_id.clone());
-        claims.access = Some(resource::claims(ctx.db, subject, &resource, app).await?);
-        claims.aud = resource;
+        claims.access = Some(resource::claims(ctx.db, subject, resource, app).await?);
+        claims.aud = resource.identifier.clone();
     }
+    let encryption = resource
+        .as_ref()
+        .and_then(|r| r.token_encryption_key.as_ref());
     Ok(TokenResponse {
-        access_token: tokens::access_token(ctx.ring, &claims)?,
+        access_token: tokens::access_token(ctx.ring, &claims, encryption)?,
         token_type: "Bearer",
         expires_in: ttl.as_secs(),
         scope: granted,

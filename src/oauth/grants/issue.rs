@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::TokenResponse;
-use crate::access::Subject;
+use crate::access::{Resource, Subject};
 use crate::apps::{GrantType, RegisteredApp};
 use crate::config::TokenSettings;
 use crate::crypto::keyring::KeyRing;
@@ -39,8 +39,9 @@ pub struct Grant<'a> {
     pub family_id: &'a str,
     /// The family's absolute end (refresh tokens never outlive it).
     pub family_expires_at: Option<DateTime<Utc>>,
-    /// The resource (RFC 8707) of the access token: its `aud`, and where its rights apply.
-    pub resource: Option<&'a str>,
+    /// The resource (RFC 8707) of the access token: its `aud`, where its rights apply, and the
+    /// key the token is encrypted to if it registered one.
+    pub resource: Option<&'a Resource>,
 }
 
 fn span(d: std::time::Duration) -> chrono::Duration {
@@ -61,10 +62,12 @@ pub async fn issue(
     claims.auth_time = Some(grant.auth_time.timestamp());
     if let Some(resource) = grant.resource {
         let subject = Subject::User(grant.user_id.to_owned());
-        claims.aud = resource.to_owned();
+        claims.aud = resource.identifier.clone();
         claims.access = Some(resource::claims(ctx.db, subject, resource, app).await?);
     }
-    let access_token = tokens::access_token(ctx.ring, &claims)?;
+    let encryption = grant.resource.and_then(|r| r.token_encryption_key.as_ref());
+    // OIDC Core §3.1.3.6: `at_hash` below is over this string, encrypted or not.
+    let access_token = tokens::access_token(ctx.ring, &claims, encryption)?;
     issued_tokens::insert_access_token(
         ctx.db,
         &claims.jti,
@@ -122,7 +125,7 @@ pub async fn issue(
             family_expires_at,
             used_at: None,
             revoked_at: None,
-            resource: grant.resource.map(str::to_owned),
+            resource: grant.resource.map(|r| r.identifier.clone()),
             amr: grant.amr.to_vec(),
         };
         issued_tokens::insert_refresh_token(ctx.db, &row)

@@ -94,7 +94,7 @@ pub async fn refresh_token(
             nonce: None,
             family_id: &row.family_id,
             family_expires_at: Some(row.family_expires_at),
-            resource: resource.as_deref(),
+            resource: resource.as_ref(),
         },
     )
     .await

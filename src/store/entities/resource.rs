@@ -10,6 +10,10 @@ pub struct Model {
     pub identifier: String,
     pub name: String,
     pub created_at: DateTimeUtc,
+    /// The public JWK its access tokens are encrypted to.
+    pub token_encryption_key: Option<Json>,
+    /// The app its resource server authenticates as, to introspect the resource's tokens.
+    pub server_client_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

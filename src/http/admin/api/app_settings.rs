@@ -204,7 +204,7 @@ impl NewAppBody {
 
 /// `Some(value)` for a field that is present, even as `null`: PATCH tells "clear" (`null`) from
 /// "leave as is" (absent, through `#[serde(default)]`).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+pub(super) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)

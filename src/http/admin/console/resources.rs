@@ -191,6 +191,10 @@ struct ResourcePage {
     identifier: String,
     resource_name: String,
     created: String,
+    /// The key its tokens are encrypted to (`alg`, and `kid` when it has one); set through the
+    /// admin API.
+    token_encryption: Option<String>,
+    server_client_id: Option<String>,
     delete: Option<Action>,
     rights: Vec<RightRow>,
     add_right: Option<Action>,
@@ -306,6 +310,14 @@ pub async fn render_resource(
         identifier: resource.identifier,
         resource_name: resource.name,
         created: when(resource.created_at),
+        token_encryption: resource
+            .token_encryption_key
+            .as_ref()
+            .map(|key| match key.kid() {
+                Some(kid) => format!("{} (kid {kid})", key.alg()),
+                None => key.alg().to_owned(),
+            }),
+        server_client_id: resource.server_client_id,
     };
     page(posted.status(), &data, forms.new_cookie)
 }
