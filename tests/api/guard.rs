@@ -1,0 +1,312 @@
+//! Real Tessera tokens through the real tessera-guard: a small reports service behind
+//! `tessera_guard::actix::Guard`, fed by a running Tessera's token endpoint and JWKS.
+//!
+//! The tower `GuardLayer` is not exercised here: the server crate has no `tower` (nor `http`)
+//! dev-dependency, so its `Service` trait cannot be named from these tests; the guard crate's
+//! own tests cover the layer.
+
+mod passes;
+mod refusals;
+mod rotation;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header;
+use actix_web::test::{call_service, read_body, TestRequest};
+use actix_web::{web, HttpResponse};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::{json, Value};
+use tessera::access::{self, Subject};
+use tessera::crypto::keyring::SigningAlg;
+use tessera_guard::actix::{Claims, Guard};
+use tessera_guard::{Config, ConfigBuilder, Method, Policy, Requirement, Validator};
+
+use super::flow::{code_for, exchange, urlencode, EMAIL, PASSWORD};
+use crate::common::TestApp;
+
+/// The resource the reports service is registered as.
+pub const API: &str = "https://api.example.com/reports";
+/// The realm of the service's challenges.
+const REALM: &str = "reports";
+
+/// Registers the reports API with `reports:read` (constrainable by `region`) and
+/// `reports:write`, and a role `analyst` holding read for `eu` only and write unconstrained;
+/// returns the role id.
+pub async fn reports_api(app: &TestApp) -> String {
+    let db = &app.state.dbs.ops;
+    let api = access::register_resource(db, &app.state.clock, API, "Reports API")
+        .await
+        .unwrap();
+    let read = access::add_right(db, &api.id, "reports:read", "Read", &["region".into()])
+        .await
+        .unwrap();
+    let write = access::add_right(db, &api.id, "reports:write", "Write", &[])
+        .await
+        .unwrap();
+    let role = access::create_role(db, &api.id, "analyst", "Analyst")
+        .await
+        .unwrap();
+    let eu = [("region".to_owned(), ["eu".to_owned()].into())].into();
+    access::add_role_right(db, &role.id, &read.id, eu)
+        .await
+        .unwrap();
+    access::add_role_right(db, &role.id, &write.id, Default::default())
+        .await
+        .unwrap();
+    role.id
+}
+
+/// Grants `role` to `subject` globally.
+pub async fn grant(app: &TestApp, role: &str, subject: Subject) {
+    access::grant_role(&app.state.dbs.ops, &app.state.clock, role, &subject, None)
+        .await
+        .unwrap();
+}
+
+/// What the code flow gave a user of the web app.
+pub struct UserTokens {
+    pub user_id: String,
+    pub client_id: String,
+    pub access_token: String,
+    pub id_token: String,
+}
+
+/// Signs Alice in to a new web app and exchanges the code; `resource` is added to the
+/// authorization request when given. With `role`, Alice is granted it first.
+pub async fn user_tokens(app: &TestApp, resource: Option<&str>, role: Option<&str>) -> UserTokens {
+    let user_id = app.create_user(EMAIL, PASSWORD).await;
+    if let Some(role) = role {
+        grant(app, role, Subject::User(user_id.clone())).await;
+    }
+    let (client_id, secret) = app.web_app().await;
+    let extra = resource
+        .map(|r| format!("&resource={}", urlencode(r)))
+        .unwrap_or_default();
+    let (_, code, verifier) = code_for(app, &client_id, &extra).await;
+    let (status, tokens) = exchange(app, (&client_id, &secret), &code, Some(&verifier)).await;
+    assert_eq!(status, 200, "{tokens}");
+    UserTokens {
+        user_id,
+        client_id,
+        access_token: tokens["access_token"].as_str().unwrap().to_owned(),
+        id_token: tokens["id_token"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// A client_credentials app, granted `role` when given; returns (client_id, secret).
+pub async fn machine(app: &TestApp, role: Option<&str>) -> (String, String) {
+    let (id, secret) = app.machine_app().await;
+    if let Some(role) = role {
+        grant(app, role, Subject::App(id.clone())).await;
+    }
+    (id, secret)
+}
+
+/// A client_credentials access token for the reports API.
+pub async fn machine_token(app: &TestApp, (id, secret): (&str, &str)) -> String {
+    let res = app
+        .post_token(
+            &[("grant_type", "client_credentials"), ("resource", API)],
+            Some((id, secret)),
+        )
+        .await;
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+/// A guard configuration for the reports API against `app`, reading keys from its JWKS URL.
+pub fn guard_config(app: &TestApp) -> ConfigBuilder {
+    guard_config_for(app, API)
+}
+
+/// A guard configuration for an API known as `audience`, against `app`'s JWKS URL.
+pub fn guard_config_for(app: &TestApp, audience: &str) -> ConfigBuilder {
+    Config::builder(app.issuer.clone())
+        .audience(audience)
+        .jwks_url(format!("{}/jwks", app.issuer))
+        .allow_insecure_http(true)
+}
+
+/// GET /health public, GET /me any token, GET /reports/{region} `reports:read` bound to the
+/// path's `region`, POST /reports `reports:write`.
+pub fn reports_policy() -> Policy {
+    Policy::builder()
+        .public(Method::Get, "/health")
+        .route(Method::Get, "/me", [])
+        .route(
+            Method::Get,
+            "/reports/{region}",
+            [Requirement::right("reports:read").bind_path("region")],
+        )
+        .route(
+            Method::Post,
+            "/reports",
+            [Requirement::right("reports:write")],
+        )
+        .build()
+        .unwrap()
+}
+
+/// The guard middleware of the reports service, realm `reports`.
+pub async fn guard(config: Config) -> Guard {
+    let validator = Validator::new(config).await.unwrap();
+    Guard::new(validator, reports_policy()).realm(REALM)
+}
+
+async fn me(claims: Claims) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "sub": claims.sub,
+        "client_id": claims.client_id,
+        "aud": claims.aud,
+        "roles": claims.roles,
+        "rights": claims.rights,
+    }))
+}
+
+async fn report(claims: Claims, region: web::Path<String>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "region": region.into_inner(), "sub": claims.sub }))
+}
+
+async fn new_report(claims: Claims) -> HttpResponse {
+    HttpResponse::Created().json(json!({ "by": claims.sub }))
+}
+
+/// The reports service behind `$guard`, as an initialised actix service.
+macro_rules! reports_service {
+    ($guard:expr) => {
+        actix_web::test::init_service(
+            actix_web::App::new()
+                .wrap($guard.clone())
+                .route(
+                    "/health",
+                    actix_web::web::get().to(|| async { actix_web::HttpResponse::Ok().body("ok") }),
+                )
+                .route("/me", actix_web::web::get().to(crate::guard::me))
+                .route(
+                    "/reports/{region}",
+                    actix_web::web::get().to(crate::guard::report),
+                )
+                .route(
+                    "/reports",
+                    actix_web::web::post().to(crate::guard::new_report),
+                ),
+        )
+        .await
+    };
+}
+use reports_service;
+
+/// A request to the service, with `Authorization: Bearer token` when given.
+pub fn request(method: Method, path: &str, token: Option<&str>) -> TestRequest {
+    let req = match method {
+        Method::Get => TestRequest::get(),
+        Method::Post => TestRequest::post(),
+        other => panic!("the reports service has no {other} route"),
+    }
+    .uri(path);
+    match token {
+        Some(token) => req.insert_header((header::AUTHORIZATION, format!("Bearer {token}"))),
+        None => req,
+    }
+}
+
+/// What the service answered.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    /// `WWW-Authenticate`, if any.
+    pub challenge: Option<String>,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The challenge's RFC 6750 `error` code, if any.
+    pub fn error_code(&self) -> Option<&str> {
+        let challenge = self.challenge.as_deref()?;
+        let start = challenge.find("error=\"")? + "error=\"".len();
+        let end = challenge[start..].find('"')? + start;
+        Some(&challenge[start..end])
+    }
+
+    /// Asserts a 401 `invalid_token` with a challenge in our realm; `why` names the case.
+    #[track_caller]
+    pub fn assert_invalid_token(&self, why: &str) {
+        assert_eq!(
+            (self.status, self.error_code()),
+            (401, Some("invalid_token")),
+            "{why}: {self:?}"
+        );
+        assert!(
+            self.challenge
+                .as_deref()
+                .is_some_and(|c| c.starts_with(&format!("Bearer realm=\"{REALM}\", "))),
+            "{why}: {self:?}"
+        );
+        assert_eq!(self.body["error"], "invalid_token", "{why}");
+    }
+
+    /// Asserts a 403 `insufficient_scope`; `why` names the case.
+    #[track_caller]
+    pub fn assert_insufficient_scope(&self, why: &str) {
+        assert_eq!(
+            (self.status, self.error_code()),
+            (403, Some("insufficient_scope")),
+            "{why}: {self:?}"
+        );
+    }
+}
+
+/// Sends `req` to `service` and reads the answer.
+pub async fn send<S, R, B>(service: &S, req: R) -> Answer
+where
+    S: Service<R, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let res = call_service(service, req).await;
+    let status = res.status().as_u16();
+    let challenge = res
+        .headers()
+        .get(header::WWW_AUTHENTICATE)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = read_body(res).await;
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    Answer {
+        status,
+        challenge,
+        body,
+    }
+}
+
+/// A JWT's three parts: header and payload decoded, the signature as sent.
+pub fn split(jwt: &str) -> (Value, Value, String) {
+    let mut parts = jwt.split('.');
+    let mut json = || -> Value {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts.next().unwrap()).unwrap()).unwrap()
+    };
+    let (header, payload) = (json(), json());
+    (header, payload, parts.next().unwrap().to_owned())
+}
+
+/// base64url without padding, as in a compact JWS (RFC 7515 §2).
+pub fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// base64url (no padding) of the JSON of `value`.
+pub fn b64_json(value: &Value) -> String {
+    b64(&serde_json::to_vec(value).unwrap())
+}
+
+/// The header's `kid`.
+pub fn kid_of(jwt: &str) -> String {
+    split(jwt).0["kid"].as_str().unwrap().to_owned()
+}
+
+/// `claims` signed by Tessera's active ES256 key with header `typ`, as Tessera itself signs.
+pub fn mint(app: &TestApp, typ: &str, claims: &Value) -> String {
+    tessera::oauth::tokens::sign(&app.state.keys, SigningAlg::Es256, typ, claims).unwrap()
+}
