@@ -1,13 +1,13 @@
 //! Real Tessera tokens through the real tessera-guard: a small reports service behind
-//! `tessera_guard::actix::Guard`, fed by a running Tessera's token endpoint and JWKS.
-//!
-//! The tower `GuardLayer` is not exercised here: the server crate has no `tower` (nor `http`)
-//! dev-dependency, so its `Service` trait cannot be named from these tests; the guard crate's
-//! own tests cover the layer.
+//! `tessera_guard::actix::Guard` (and, in `tower`, behind `tessera_guard::tower::GuardLayer`),
+//! fed by a running Tessera's token endpoint, JWKS and introspection endpoint.
 
+mod encrypted;
+mod introspection;
 mod passes;
 mod refusals;
 mod rotation;
+mod tower;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
@@ -16,11 +16,15 @@ use actix_web::test::{call_service, read_body, TestRequest};
 use actix_web::{web, HttpResponse};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use josekit::jwk::alg::ec::EcCurve;
+use josekit::jwk::Jwk;
 use serde_json::{json, Value};
-use tessera::access::{self, Subject};
+use tessera::access::{self, ResourceChange, Subject};
 use tessera::crypto::keyring::SigningAlg;
 use tessera_guard::actix::{Claims, Guard};
-use tessera_guard::{Config, ConfigBuilder, Method, Policy, Requirement, Validator};
+use tessera_guard::{
+    Config, ConfigBuilder, DecryptionKey, Introspection, Method, Policy, Requirement, Validator,
+};
 
 use super::flow::{code_for, exchange, urlencode, EMAIL, PASSWORD};
 use crate::common::TestApp;
@@ -104,10 +108,19 @@ pub async fn machine(app: &TestApp, role: Option<&str>) -> (String, String) {
 }
 
 /// A client_credentials access token for the reports API.
-pub async fn machine_token(app: &TestApp, (id, secret): (&str, &str)) -> String {
+pub async fn machine_token(app: &TestApp, credentials: (&str, &str)) -> String {
+    machine_token_for(app, credentials, API).await
+}
+
+/// A client_credentials access token for `resource`.
+pub async fn machine_token_for(
+    app: &TestApp,
+    (id, secret): (&str, &str),
+    resource: &str,
+) -> String {
     let res = app
         .post_token(
-            &[("grant_type", "client_credentials"), ("resource", API)],
+            &[("grant_type", "client_credentials"), ("resource", resource)],
             Some((id, secret)),
         )
         .await;
@@ -152,8 +165,92 @@ pub fn reports_policy() -> Policy {
 
 /// The guard middleware of the reports service, realm `reports`.
 pub async fn guard(config: Config) -> Guard {
-    let validator = Validator::new(config).await.unwrap();
-    Guard::new(validator, reports_policy()).realm(REALM)
+    guard_of(&Validator::new(config).await.unwrap())
+}
+
+/// The guard middleware of the reports service around `validator` (clones share its caches).
+pub fn guard_of(validator: &Validator) -> Guard {
+    Guard::new(validator.clone(), reports_policy()).realm(REALM)
+}
+
+/// Changes the reports API's token settings (encryption key, server app) as the admin API's
+/// `PATCH /api/resources/{id}` does.
+pub async fn change_reports(app: &TestApp, change: ResourceChange) {
+    let db = &app.state.dbs.ops;
+    let reports = access::find_resource_by_identifier(db, API)
+        .await
+        .unwrap()
+        .expect("the reports API is registered");
+    access::change_resource(db, &reports.id, change)
+        .await
+        .unwrap();
+}
+
+/// A key pair of a resource server for encrypted tokens: the private JWK it keeps, and the
+/// public JWK it registers at Tessera as the resource's `token_encryption_key`.
+pub struct EncryptionKey {
+    pub private: Jwk,
+    pub public: Value,
+}
+
+impl EncryptionKey {
+    /// An RSA key of 2048 bits for RSA-OAEP-256.
+    pub fn rsa(kid: Option<&str>) -> Self {
+        Self::new(Jwk::generate_rsa_key(2048).unwrap(), "RSA-OAEP-256", kid)
+    }
+
+    /// An EC P-256 key for ECDH-ES+A256KW.
+    pub fn ec(kid: Option<&str>) -> Self {
+        let private = Jwk::generate_ec_key(EcCurve::P256).unwrap();
+        Self::new(private, "ECDH-ES+A256KW", kid)
+    }
+
+    fn new(mut private: Jwk, alg: &str, kid: Option<&str>) -> Self {
+        private.set_algorithm(alg);
+        if let Some(kid) = kid {
+            private.set_key_id(kid);
+        }
+        let mut public = private.as_ref().clone();
+        for member in ["d", "p", "q", "dp", "dq", "qi"] {
+            public.remove(member);
+        }
+        Self {
+            private,
+            public: Value::Object(public),
+        }
+    }
+
+    /// The private half as the guard takes it (JWK JSON text).
+    pub fn decryption_key(&self) -> DecryptionKey {
+        DecryptionKey::from_jwk(&self.private.to_string()).unwrap()
+    }
+}
+
+/// The header of a compact JWE (five parts), decoded.
+#[track_caller]
+pub fn jwe_header(token: &str) -> Value {
+    assert_eq!(token.split('.').count(), 5, "a compact JWE: {token}");
+    let part = token.split('.').next().unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+/// The `introspection_endpoint` of Tessera's discovery document.
+pub async fn introspection_endpoint(app: &TestApp) -> String {
+    let doc: Value = app
+        .get("/.well-known/openid-configuration")
+        .await
+        .json()
+        .await
+        .unwrap();
+    doc["introspection_endpoint"]
+        .as_str()
+        .expect("discovery names an introspection endpoint")
+        .to_owned()
+}
+
+/// Introspection as the app `(id, secret)` at the discovered endpoint.
+pub async fn introspection_as(app: &TestApp, (id, secret): (&str, &str)) -> Introspection {
+    Introspection::new(id, secret).endpoint(introspection_endpoint(app).await)
 }
 
 async fn me(claims: Claims) -> HttpResponse {
@@ -219,6 +316,8 @@ pub struct Answer {
     pub status: u16,
     /// `WWW-Authenticate`, if any.
     pub challenge: Option<String>,
+    /// `Retry-After`, if any.
+    pub retry_after: Option<String>,
     pub body: Value,
 }
 
@@ -248,6 +347,24 @@ impl Answer {
         assert_eq!(self.body["error"], "invalid_token", "{why}");
     }
 
+    /// Asserts a 401 `invalid_token` whose `error_description` is `description`, so the
+    /// refusal is known to be that check's doing.
+    #[track_caller]
+    pub fn assert_refused_as(&self, description: &str) {
+        self.assert_invalid_token(description);
+        assert_eq!(self.body["error_description"], description, "{self:?}");
+    }
+
+    /// Asserts the guard's 503 for an identity provider it cannot ask: no challenge (the
+    /// token is not at fault), `Retry-After`, `temporarily_unavailable`.
+    #[track_caller]
+    pub fn assert_unavailable(&self, why: &str) {
+        assert_eq!(self.status, 503, "{why}: {self:?}");
+        assert_eq!(self.challenge, None, "{why}");
+        assert_eq!(self.retry_after.as_deref(), Some("5"), "{why}");
+        assert_eq!(self.body["error"], "temporarily_unavailable", "{why}");
+    }
+
     /// Asserts a 403 `insufficient_scope`; `why` names the case.
     #[track_caller]
     pub fn assert_insufficient_scope(&self, why: &str) {
@@ -267,16 +384,19 @@ where
 {
     let res = call_service(service, req).await;
     let status = res.status().as_u16();
-    let challenge = res
-        .headers()
-        .get(header::WWW_AUTHENTICATE)
-        .map(|v| v.to_str().unwrap().to_owned());
+    let text = |name| {
+        res.headers()
+            .get(name)
+            .map(|v: &header::HeaderValue| v.to_str().unwrap().to_owned())
+    };
+    let (challenge, retry_after) = (text(header::WWW_AUTHENTICATE), text(header::RETRY_AFTER));
     let bytes = read_body(res).await;
     let body = serde_json::from_slice(&bytes)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     Answer {
         status,
         challenge,
+        retry_after,
         body,
     }
 }
