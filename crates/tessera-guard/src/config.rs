@@ -70,6 +70,8 @@ impl FromStr for Algorithm {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub(crate) issuer: String,
+    /// `issuer` parsed: a discovered introspection endpoint must share its origin.
+    pub(crate) issuer_url: Url,
     pub(crate) jwks_url: Option<Url>,
     pub(crate) audiences: Vec<String>,
     pub(crate) algorithms: Vec<Algorithm>,
@@ -203,6 +205,13 @@ impl ConfigBuilder {
     }
 
     /// Uses this HTTP client (proxies, extra root certificates, its own timeouts).
+    ///
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`, as the default client is.
+    /// A client that follows redirects (reqwest's default follows up to 10, to other hosts and
+    /// from `https` to `http`) resends the introspection request on a `307` or `308` to wherever
+    /// it points: the token, and this service's client credentials too when the target has the
+    /// same scheme, host and port. The guard refuses any answer that comes from another URL
+    /// than the one it asked, but by then the request has been sent.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -299,6 +308,7 @@ impl ConfigBuilder {
             .transpose()?;
         Ok(Config {
             issuer: self.issuer,
+            issuer_url,
             jwks_url,
             audiences: self
                 .audiences
@@ -329,13 +339,23 @@ pub(crate) fn invalid(key: &'static str, reason: &str) -> InitError {
     }
 }
 
-/// Parses a URL the guard will fetch keys from, refusing plain HTTP to remote hosts.
+/// Parses a URL the guard will call, refusing plain HTTP to remote hosts and credentials in
+/// the URL.
 pub(crate) fn parse_url(
     key: &'static str,
     raw: &str,
     allow_insecure_http: bool,
 ) -> Result<Url, InitError> {
     let url = Url::parse(raw).map_err(|e| invalid(key, &format!("not a URL: {e}")))?;
+    // URLs are logged and shown in `Debug`, so a password in one would leak; and the guard
+    // authenticates only where it says so (RFC 3986 §3.2.1 deprecates `user:password@`).
+    // The message does not quote the URL, for the same reason.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            key,
+            "must not contain a user name or password (`user:password@`)",
+        ));
+    }
     let is_loopback = match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -406,6 +426,44 @@ mod tests {
             .build()
             .is_ok());
         assert!(base().build().is_ok());
+    }
+
+    #[test]
+    fn urls_with_a_user_name_or_password_are_refused_without_quoting_them() {
+        let reason = |r: Result<Config, InitError>, expected: &str| match r {
+            Err(InitError::InvalidConfig { key, reason }) if key == expected => reason,
+            other => panic!("expected InvalidConfig for {expected}, got {other:?}"),
+        };
+        let base = |issuer: &str| Config::builder(issuer).audience("a");
+        for issuer in [
+            "https://admin:hunter2@id.example.com",
+            "https://admin@id.example.com",
+            "https://:hunter2@id.example.com",
+            "http://admin:hunter2@127.0.0.1:8080",
+        ] {
+            let why = reason(base(issuer).build(), "issuer");
+            assert!(why.contains("user name or password"), "{why}");
+            assert!(!why.contains("hunter2") && !why.contains("admin"), "{why}");
+        }
+        let why = reason(
+            base("https://id.example.com")
+                .jwks_url("https://admin:hunter2@id.example.com/jwks")
+                .build(),
+            "jwks_url",
+        );
+        assert!(!why.contains("hunter2"), "{why}");
+        let why = reason(
+            base("https://id.example.com")
+                .introspection(
+                    crate::Introspection::new("rs", "secret")
+                        .endpoint("https://rs:secret@id.example.com/introspect"),
+                )
+                .build(),
+            "introspection",
+        );
+        assert!(why.contains("user name or password"), "{why}");
+        // An empty userinfo (`@` alone) carries no credentials.
+        assert!(base("https://@id.example.com").build().is_ok());
     }
 
     #[test]

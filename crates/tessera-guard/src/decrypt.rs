@@ -2,7 +2,9 @@
 //! compact JWE whose plaintext is the signed access token. Only RSA-OAEP-256 and
 //! ECDH-ES+A256KW with A256GCM are accepted (DESIGN.md "Keys"), and the header, the part
 //! lengths and the key choice are checked before any private-key operation, which costs
-//! about a millisecond.
+//! about a millisecond. Those checks only stop made-up tokens: anyone can build a well-formed
+//! JWE from random bytes, and it costs one private-key operation per candidate key (every key
+//! of its algorithm when it names no `kid`), so RSA keys are capped at 4096 bits.
 
 use std::fmt;
 use std::sync::Arc;
@@ -26,6 +28,10 @@ const TAG_BYTES: usize = 16;
 const WRAPPED_KEY_BYTES: usize = 40;
 /// RFC 7518 §4.3: RSA-OAEP keys of 2048 bits or more.
 const MIN_RSA_BITS: usize = 2048;
+/// An RSA private-key operation costs about the cube of the key size, and a well-formed forged
+/// JWE buys one: a 4096-bit key already costs roughly eight times a 2048-bit one, an 8192-bit
+/// key would cost roughly 64 times as much.
+const MAX_RSA_BITS: usize = 4096;
 
 /// A JWE key management algorithm the guard decrypts (RFC 7518 §4.3, §4.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +78,7 @@ pub struct DecryptionKey {
 }
 
 impl DecryptionKey {
-    /// A private JWK (RFC 7517, JSON text): `kty` `RSA` of at least 2048 bits, used with
+    /// A private JWK (RFC 7517, JSON text): `kty` `RSA` of 2048 to 4096 bits, used with
     /// RSA-OAEP-256, or `kty` `EC` on curve `P-256`, used with ECDH-ES+A256KW. An `alg`, if
     /// present, must be that algorithm; `use`, if present, must be `enc`; `key_ops`, if
     /// present, must allow unwrapping or key derivation. A public key is refused. `kid` is
@@ -132,6 +138,13 @@ impl DecryptionKey {
                 if bytes * 8 < MIN_RSA_BITS {
                     return Err(refused(&format!(
                         "an RSA key of {} bits; at least {MIN_RSA_BITS} are required",
+                        bytes * 8
+                    )));
+                }
+                if bytes * 8 > MAX_RSA_BITS {
+                    return Err(refused(&format!(
+                        "an RSA key of {} bits; at most {MAX_RSA_BITS} are accepted, as each \
+                         forged token would cost a private-key operation of that size",
                         bytes * 8
                     )));
                 }
@@ -247,7 +260,8 @@ pub(crate) fn decrypt(token: &str, keys: &[DecryptionKey]) -> Result<String, Aut
             }
             vec![key]
         }
-        // Rotation without `kid`: try each key of this algorithm.
+        // Rotation without `kid`: try each key of this algorithm, one private-key operation
+        // each (README "Encrypted tokens" says so).
         None => keys.iter().filter(|k| k.alg == alg).collect(),
     };
     if candidates.is_empty() {

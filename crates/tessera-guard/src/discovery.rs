@@ -10,12 +10,15 @@ use crate::error::InitError;
 /// Responses larger than this are refused: a JWKS or a discovery document is a few kilobytes.
 pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The configured client, or one with the configured timeout.
+/// The configured client, or one with the configured timeout that follows no redirect: a
+/// followed `307`/`308` would resend an introspection request (token, and the client
+/// credentials on the same host) to wherever it points, and let that URL answer for the issuer.
 pub(crate) fn http_client(config: &Config) -> Result<reqwest::Client, InitError> {
     match &config.http_client {
         Some(client) => Ok(client.clone()),
         None => reqwest::Client::builder()
             .timeout(config.http_timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(InitError::HttpClient),
     }
@@ -61,12 +64,24 @@ pub(crate) async fn endpoints(
                         .to_owned(),
                 });
             };
-            // The same rule as for the JWKS: https, or http to a loopback host.
-            Some(parse_url(
+            let endpoint = parse_url(
                 "introspection_endpoint",
                 &endpoint,
                 config.allow_insecure_http,
-            )?)
+            )?;
+            // The guard sends its client secret and every token there, so the document may
+            // only name the issuer's own origin (scheme, host and port, RFC 6454 §4); another
+            // one is the operator's choice, with `Introspection::endpoint`.
+            if endpoint.origin() != config.issuer_url.origin() {
+                return Err(InitError::Discovery {
+                    url,
+                    reason: format!(
+                        "its introspection_endpoint {endpoint} is not at the issuer's origin \
+                         (scheme, host and port); set Introspection::endpoint to use it"
+                    ),
+                });
+            }
+            Some(endpoint)
         }
     };
     Ok(Endpoints {
@@ -108,18 +123,26 @@ async fn discover(
     Ok(doc)
 }
 
-/// GETs `url`, returning the body (bounded) and its `Cache-Control` header.
+/// GETs `url`, returning the body (bounded) and its `Cache-Control` header. Only a 2xx
+/// answer from `url` itself counts.
 pub(crate) async fn get(
     http: &reqwest::Client,
     url: &str,
 ) -> Result<(Vec<u8>, Option<String>), String> {
+    let requested = Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
     let response = http
-        .get(url)
+        .get(requested.clone())
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
-        .and_then(reqwest::Response::error_for_status)
         .map_err(|e| e.to_string())?;
+    if let Some(reason) = redirect_refusal(&response, &requested) {
+        return Err(reason);
+    }
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("HTTP {status}"));
+    }
     let cache_control = response
         .headers()
         .get(reqwest::header::CACHE_CONTROL)
@@ -127,6 +150,22 @@ pub(crate) async fn get(
         .map(str::to_owned);
     let body = read_body(response, MAX_BODY_BYTES).await?;
     Ok((body, cache_control))
+}
+
+/// Why `response` is not an answer from `requested` itself: a redirect (the default client
+/// follows none), or an answer from elsewhere because a configured client followed one.
+pub(crate) fn redirect_refusal(response: &reqwest::Response, requested: &Url) -> Option<String> {
+    let status = response.status();
+    if status.is_redirection() {
+        Some(format!("HTTP {status}: redirects are not followed"))
+    } else if response.url() != requested {
+        Some(
+            "the answer came from another URL: the configured HTTP client followed a redirect"
+                .to_owned(),
+        )
+    } else {
+        None
+    }
 }
 
 /// Reads a response body of at most `max` bytes.

@@ -15,15 +15,22 @@ pub enum InitError {
     /// The HTTP client could not be created.
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(#[source] reqwest::Error),
-    /// OIDC discovery failed (unreachable, not JSON, no `jwks_uri`).
+    /// OIDC discovery failed (unreachable, a redirect, not JSON, no `jwks_uri`, or an
+    /// `introspection_endpoint` missing or not at the issuer's origin).
     #[error("OpenID discovery at {url} failed: {reason}")]
     Discovery { url: String, reason: String },
     /// OIDC Discovery §4.3: the document's `issuer` must be exactly the configured issuer.
     #[error("discovery document names issuer `{found}`, expected `{expected}`")]
     IssuerMismatch { expected: String, found: String },
-    /// The first JWKS fetch failed.
+    /// The first JWKS fetch failed (unreachable, a redirect, a non-2xx status, not a JWKS).
     #[error("fetching the JWKS at {url} failed: {reason}")]
     Jwks { url: String, reason: String },
+    /// The start-up introspection probe (one request about a made-up token) failed:
+    /// unreachable, the client credentials refused (HTTP 401), a redirect, another non-2xx
+    /// status, not an RFC 7662 answer, or the made-up token called active. `reason` never
+    /// quotes the client secret.
+    #[error("token introspection at {url} failed: {reason}")]
+    Introspection { url: String, reason: String },
 }
 
 /// Why a request's access token was refused.
@@ -91,12 +98,13 @@ pub enum AuthError {
     #[error("undecryptable token: {0}")]
     Undecryptable(&'static str),
     /// RFC 7662 §2.2: the identity provider answered `"active": false` (revoked, or not
-    /// known to it), or vouched for another token than this one.
+    /// known to it), or `"active": true` without naming this token's `jti` (about another
+    /// token, or about none).
     #[error("the token is no longer active")]
     Revoked,
     /// The introspection endpoint could not be asked or gave no usable answer: unreachable,
     /// timed out, a non-2xx status (a `401` means the guard's own client credentials are
-    /// wrong), or not RFC 7662 JSON. Fails closed, as a `503`: the token is not at fault.
+    /// wrong; a redirect is not followed), or not RFC 7662 JSON. Fails closed, as a `503`: the token is not at fault.
     #[error("token introspection unavailable")]
     IntrospectionUnavailable,
 }

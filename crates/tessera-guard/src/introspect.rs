@@ -7,8 +7,12 @@
 //!   are cached too; failures are not.
 //! - Reads take no lock and no lock is held across the call to the identity provider; two
 //!   first validations of one token at the same time may both ask.
-//! - Anything but a clear RFC 7662 answer fails closed as a `503`
-//!   ([`AuthError::IntrospectionUnavailable`]), never as a pass.
+//! - Anything but a clear RFC 7662 answer from the endpoint itself (a redirect is not
+//!   followed) fails closed as a `503` ([`AuthError::IntrospectionUnavailable`]), never as a
+//!   pass. An `"active": true` that does not name this token's `jti` is refused like a revoked
+//!   token.
+//! - Once, at start-up, `Introspector::probe` asks about `PROBE_TOKEN`, so the same
+//!   failures (wrong client credentials above all) stop the service from starting instead.
 
 use std::fmt;
 use std::sync::Arc;
@@ -23,11 +27,14 @@ use url::Url;
 use crate::claims::AccessClaims;
 use crate::clock::{unix_seconds, Clock};
 use crate::config::{invalid, parse_url, MAX_DURATION};
-use crate::discovery::read_body;
+use crate::discovery::{read_body, redirect_refusal};
 use crate::error::{AuthError, InitError};
 
 /// An introspection answer is a few hundred bytes of claims.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// What the start-up probe asks about: not a JWT, so no identity provider can call it active.
+pub(crate) const PROBE_TOKEN: &str = "tessera-guard-start-up-probe";
 
 /// Settings of token introspection (RFC 7662) at the issuer; pass to
 /// [`ConfigBuilder::introspection`](crate::ConfigBuilder::introspection). Its `Debug` hides the
@@ -44,7 +51,10 @@ pub struct Introspection {
 
 impl Introspection {
     /// Introspects with this resource server's own app credentials at Tessera, sent with HTTP
-    /// Basic (RFC 6749 §2.3.1). Wrong credentials make every request fail with a `503`
+    /// Basic (RFC 6749 §2.3.1). [`Validator::new`](crate::Validator::new) checks them with one
+    /// request about a made-up token and fails with [`InitError::Introspection`] if they are
+    /// refused, so a wrong secret stops the service at start. Refused later (the secret
+    /// rotated at Tessera first), they make every request fail with a `503`
     /// ([`AuthError::IntrospectionUnavailable`]): the misconfiguration is ours, not the
     /// client's, and the log says so.
     pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
@@ -59,7 +69,10 @@ impl Introspection {
     }
 
     /// The introspection endpoint. Default: the discovery document's
-    /// `introspection_endpoint`; required when [`ConfigBuilder::jwks_url`] replaces discovery.
+    /// `introspection_endpoint`, which must be at the issuer's origin (scheme, host and
+    /// port); required when [`ConfigBuilder::jwks_url`] replaces discovery. A URL set here may
+    /// be anywhere (`https`, or `http` on a loopback host): the client secret and every token
+    /// are sent to it.
     ///
     /// [`ConfigBuilder::jwks_url`]: crate::ConfigBuilder::jwks_url
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
@@ -302,10 +315,39 @@ impl Introspector {
 
     /// RFC 7662 §2.1: one introspection request; `Ok(active)` or the outage, logged.
     async fn ask(&self, token: &str, jti: &str) -> Result<bool, AuthError> {
-        let unavailable = |reason: &str| {
+        let answer = self.post(token).await.map_err(|reason| {
             tracing::warn!(url = %self.endpoint, %reason, "token introspection failed; refusing the token with 503");
             AuthError::IntrospectionUnavailable
+        })?;
+        // Tessera names the `jti` of every active access token (RFC 7662 §2.2 lets it return
+        // the token's claims). Without it, or with another one, the answer is not about this
+        // token: never a pass, and not worth caching.
+        if answer.active && answer.jti.as_deref() != Some(jti) {
+            tracing::warn!(url = %self.endpoint, "introspection answered `active` without this token's jti; refusing the token");
+            return Err(AuthError::Revoked);
+        }
+        Ok(answer.active)
+    }
+
+    /// At start-up: asks about a token that cannot be active, so wrong credentials, an app the
+    /// identity provider refuses or an endpoint that is not RFC 7662 stop the service from
+    /// starting, instead of answering every request with `503`.
+    pub(crate) async fn probe(&self) -> Result<(), InitError> {
+        let refused = |reason: String| InitError::Introspection {
+            url: self.endpoint.to_string(),
+            reason,
         };
+        let answer = self.post(PROBE_TOKEN).await.map_err(refused)?;
+        if answer.active {
+            return Err(refused(
+                "the endpoint called a made-up token active".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sends `token` and reads the answer; `Err` says why there is no usable answer.
+    async fn post(&self, token: &str) -> Result<Answer, String> {
         let mut request = self
             .http
             .post(self.endpoint.clone())
@@ -318,28 +360,25 @@ impl Introspector {
         let response = request
             .send()
             .await
-            .map_err(|e| unavailable(&e.without_url().to_string()))?;
+            .map_err(|e| e.without_url().to_string())?;
+        // A redirect is never followed, and never an answer (see `discovery::http_client`).
+        if let Some(reason) = redirect_refusal(&response, &self.endpoint) {
+            return Err(reason);
+        }
         let status = response.status();
         if status == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(unavailable(
+            return Err(
                 "HTTP 401: the identity provider refused the resource server's client \
-                 credentials (check Introspection::new)",
-            ));
+                 credentials (check Introspection::new)"
+                    .to_owned(),
+            );
         }
         if !status.is_success() {
-            return Err(unavailable(&format!("HTTP {status}")));
+            return Err(format!("HTTP {status}"));
         }
-        let body = read_body(response, MAX_ANSWER_BYTES)
-            .await
-            .map_err(|e| unavailable(&e))?;
-        let answer: Answer = serde_json::from_slice(&body)
-            .map_err(|_| unavailable("the answer is not RFC 7662 JSON with a boolean `active`"))?;
-        if answer.active && answer.jti.as_deref().is_some_and(|j| j != jti) {
-            // Not an answer about this token: never a pass, and not worth caching.
-            tracing::warn!(url = %self.endpoint, "introspection answered about another jti; refusing the token");
-            return Err(AuthError::Revoked);
-        }
-        Ok(answer.active)
+        let body = read_body(response, MAX_ANSWER_BYTES).await?;
+        serde_json::from_slice(&body)
+            .map_err(|_| "the answer is not RFC 7662 JSON with a boolean `active`".to_owned())
     }
 }
 

@@ -1,8 +1,8 @@
 //! Test support shared by the crate's tests: a tiny identity provider on 127.0.0.1:0 (discovery,
-//! JWKS and RFC 7662 introspection, counting its calls), keys made with josekit, and token
-//! signing.
+//! JWKS and RFC 7662 introspection, counting its calls, the validator's start-up probe apart),
+//! keys made with josekit, and token signing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::clock::{unix_seconds, Clock, ManualClock};
+use crate::introspect::PROBE_TOKEN;
 use crate::policy::{Method, Policy, Requirement};
 use crate::{Config, DecryptionKey, Introspection, Validator};
 
@@ -46,7 +47,12 @@ struct IdpState {
     /// While true, JWKS requests are counted but not answered.
     jwks_held: tokio::sync::watch::Sender<bool>,
     introspection: Mutex<IntrospectionState>,
+    /// Introspection requests about any token but [`PROBE_TOKEN`].
     introspection_hits: AtomicUsize,
+    /// Introspection requests about [`PROBE_TOKEN`], the validator's start-up probe.
+    probe_hits: AtomicUsize,
+    /// Paths answered with `307 Temporary Redirect` to a `Location`, before anything else.
+    redirects: Mutex<HashMap<String, String>>,
 }
 
 /// How the introspection endpoint behaves; one per test.
@@ -61,7 +67,9 @@ struct IntrospectionState {
     /// Access tokens with these `jti`s are `"active": false`.
     revoked: HashSet<String>,
     answer: IntrospectionAnswer,
+    /// The last request about a token, and the last probe.
     last: Option<IntrospectionRequest>,
+    last_probe: Option<IntrospectionRequest>,
 }
 
 /// What the introspection endpoint answers an authenticated request.
@@ -76,6 +84,8 @@ pub(crate) enum IntrospectionAnswer {
     NotJson,
     /// `"active": true` about a token with this other `jti`.
     OtherJti(String),
+    /// `"active": true` without a `jti`.
+    NoJti,
 }
 
 /// One request the introspection endpoint received.
@@ -157,9 +167,16 @@ impl Idp {
         Introspection::new(INTROSPECTION_CLIENT_ID, INTROSPECTION_SECRET)
     }
 
-    /// The introspection endpoint's URL.
+    /// The introspection endpoint's URL (any path under it is one too).
     pub(crate) fn introspection_url(&self) -> String {
         format!("{}/introspect", self.url())
+    }
+
+    /// From now on, introspection accepts only these Basic credentials (a secret rotated at the
+    /// identity provider after the validator started).
+    pub(crate) fn accept_introspection_credentials(&self, client_id: &str, secret: &str) {
+        self.state.introspection.lock().unwrap().authorization =
+            basic_authorization(client_id, secret);
     }
 
     /// Introspection answers `"active": false` for access tokens with this `jti`.
@@ -186,13 +203,30 @@ impl Idp {
         self.state.introspection.lock().unwrap().advertised_url = Some(url.to_owned());
     }
 
-    /// Introspection requests received, authenticated or not.
+    /// Answers requests for `path` (any method) with `307 Temporary Redirect` to `location`
+    /// instead of serving it; counts no hit.
+    pub(crate) fn redirect(&self, path: &str, location: &str) {
+        let mut redirects = self.state.redirects.lock().unwrap();
+        redirects.insert(path.to_owned(), location.to_owned());
+    }
+
+    /// Introspection requests about tokens received, authenticated or not; the start-up
+    /// probe is counted apart, in [`Idp::probe_hits`].
     pub(crate) fn introspection_hits(&self) -> usize {
         self.state.introspection_hits.load(Ordering::SeqCst)
     }
 
+    /// Introspection requests about [`PROBE_TOKEN`] received, authenticated or not.
+    pub(crate) fn probe_hits(&self) -> usize {
+        self.state.probe_hits.load(Ordering::SeqCst)
+    }
+
     pub(crate) fn last_introspection(&self) -> Option<IntrospectionRequest> {
         self.state.introspection.lock().unwrap().last.clone()
+    }
+
+    pub(crate) fn last_probe(&self) -> Option<IntrospectionRequest> {
+        self.state.introspection.lock().unwrap().last_probe.clone()
     }
 
     /// The JWKS document currently served.
@@ -239,6 +273,15 @@ async fn serve(mut stream: tokio::net::TcpStream, addr: SocketAddr, state: Arc<I
     }
     let body = request[header_end..header_end + content_length].to_vec();
     let path = head.split_whitespace().nth(1).unwrap_or("");
+    let redirect = state.redirects.lock().unwrap().get(path).cloned();
+    if let Some(location) = redirect {
+        let response = format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        let _ = stream.write_all(response.as_bytes()).await;
+        let _ = stream.shutdown().await;
+        return;
+    }
     let (status, body, cache) = match path {
         "/.well-known/openid-configuration" => {
             state.discovery_hits.fetch_add(1, Ordering::SeqCst);
@@ -260,8 +303,7 @@ async fn serve(mut stream: tokio::net::TcpStream, addr: SocketAddr, state: Arc<I
             let cache = state.cache_control.lock().unwrap().clone();
             ("200 OK".to_owned(), body, cache)
         }
-        "/introspect" => {
-            state.introspection_hits.fetch_add(1, Ordering::SeqCst);
+        p if p == "/introspect" || p.starts_with("/introspect/") => {
             let (status, body) = introspect(&state, headers, &body);
             (status, body, "no-store".to_owned())
         }
@@ -279,14 +321,21 @@ async fn serve(mut stream: tokio::net::TcpStream, addr: SocketAddr, state: Arc<I
     let _ = stream.shutdown().await;
 }
 
-/// RFC 7662 §2: checks the client's Basic credentials, then answers from the revoked `jti`s.
-fn introspect(state: &IdpState, headers: Vec<(String, String)>, body: &[u8]) -> (String, String) {
+/// RFC 7662 §2: counts the request (as a probe or not), checks the client's Basic credentials,
+/// then answers from the revoked `jti`s.
+fn introspect(idp: &IdpState, headers: Vec<(String, String)>, body: &[u8]) -> (String, String) {
     let form: Vec<(String, String)> = url::form_urlencoded::parse(body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let request = IntrospectionRequest { headers, form };
-    let mut state = state.introspection.lock().unwrap();
-    state.last = Some(request.clone());
+    let mut state = idp.introspection.lock().unwrap();
+    if request.param("token") == Some(PROBE_TOKEN) {
+        idp.probe_hits.fetch_add(1, Ordering::SeqCst);
+        state.last_probe = Some(request.clone());
+    } else {
+        idp.introspection_hits.fetch_add(1, Ordering::SeqCst);
+        state.last = Some(request.clone());
+    }
     if request.header("authorization") != Some(state.authorization.as_str()) {
         return (
             "401 Unauthorized".to_owned(),
@@ -303,6 +352,10 @@ fn introspect(state: &IdpState, headers: Vec<(String, String)>, body: &[u8]) -> 
         IntrospectionAnswer::OtherJti(jti) => (
             "200 OK".to_owned(),
             json!({ "active": true, "jti": jti }).to_string(),
+        ),
+        IntrospectionAnswer::NoJti => (
+            "200 OK".to_owned(),
+            json!({ "active": true, "token_type": "Bearer" }).to_string(),
         ),
         IntrospectionAnswer::Normal => {
             let answer = match token_jti {

@@ -32,8 +32,9 @@ pub struct Validator {
 
 impl Validator {
     /// Discovers the issuer's JWKS (and introspection endpoint, if introspection is
-    /// configured without one) unless configured, and fetches the JWKS once; fails if either
-    /// is unreachable, so a misconfigured service does not start.
+    /// configured without one) unless configured, fetches the JWKS once and, with
+    /// introspection, asks once about a made-up token; fails if any of them fails (the
+    /// introspection credentials refused included), so a misconfigured service does not start.
     pub async fn new(config: Config) -> Result<Self, InitError> {
         let http = discovery::http_client(&config)?;
         let endpoints = discovery::endpoints(&http, &config).await?;
@@ -49,10 +50,11 @@ impl Validator {
                     config.clock.clone(),
                 ))
             });
-        Ok(Self {
-            keys: Arc::new(KeyStore::new(config, http, endpoints.jwks).await?),
-            introspector,
-        })
+        let keys = Arc::new(KeyStore::new(config, http, endpoints.jwks).await?);
+        if let Some(introspector) = &introspector {
+            introspector.probe().await?;
+        }
+        Ok(Self { keys, introspector })
     }
 
     /// The issuer tokens must come from.

@@ -442,6 +442,13 @@ fn from_jwk_refuses_public_mismatched_weak_and_unsupported_keys() {
 
     let small = Jwk::generate_rsa_key(1024).unwrap();
     assert!(refusal(&small.to_string()).contains("1024 bits"));
+    // Each well-formed forgery costs a private-key operation: the key size is capped.
+    let large = Jwk::generate_rsa_key(4104).unwrap();
+    let reason = refusal(&large.to_string());
+    assert!(
+        reason.contains("4104 bits") && reason.contains("at most 4096"),
+        "{reason}"
+    );
     let p384 = Jwk::generate_ec_key(EcCurve::P384).unwrap();
     assert!(refusal(&p384.to_string()).contains("P-384"));
     let x25519 = Jwk::generate_ecx_key(EcxCurve::X25519).unwrap();
@@ -478,6 +485,10 @@ fn from_jwk_accepts_the_usual_private_keys_and_never_prints_them() {
         .set_parameter("key_ops", Some(json!(["deriveKey"])))
         .unwrap();
     DecryptionKey::from_jwk(&derive.to_string()).unwrap();
+
+    // 4096 bits is the largest RSA key accepted.
+    let largest = Jwk::generate_rsa_key(4096).unwrap();
+    DecryptionKey::from_jwk(&largest.to_string()).unwrap();
 
     // An RSA key without `alg` is for RSA-OAEP-256.
     let mut plain = rsa.private.clone();

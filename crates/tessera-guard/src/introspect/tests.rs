@@ -1,16 +1,19 @@
 //! Introspection through the whole validator, against the identity provider of
 //! `test_support` (which checks the Basic credentials, counts calls and answers from a set of
-//! revoked `jti`s). Time is a `ManualClock`: nothing sleeps.
+//! revoked `jti`s). Its `introspection_hits` count requests about tokens; the validator's
+//! start-up probe is counted apart (`probe_hits`, tested in `probe`). Time is a
+//! `ManualClock`: nothing sleeps.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
 
 use super::*;
 use crate::test_support::*;
 use crate::{AccessClaims, Config, ConfigBuilder, ManualClock, Validator};
+
+mod probe;
 
 // ---- setup ----
 
@@ -168,16 +171,28 @@ async fn a_revoked_token_is_invalid_token_and_the_answer_is_cached() {
 }
 
 #[tokio::test]
-async fn an_answer_about_another_jti_is_refused_and_not_cached() {
-    let s = setup(|i| i).await;
-    s.idp
-        .set_introspection_answer(IntrospectionAnswer::OtherJti("jti-2".into()));
-    let token = s.token();
-    assert_eq!(s.validate(&token).await, Err(AuthError::Revoked));
-    assert_eq!(s.validate(&token).await, Err(AuthError::Revoked));
-    assert_eq!(s.idp.introspection_hits(), 2);
-    s.idp.set_introspection_answer(IntrospectionAnswer::Normal);
-    s.validate(&token).await.unwrap();
+async fn an_active_answer_about_another_jti_or_without_one_is_refused_and_not_cached() {
+    for answer in [
+        IntrospectionAnswer::OtherJti("jti-2".into()),
+        IntrospectionAnswer::NoJti,
+    ] {
+        let s = setup(|i| i).await;
+        s.idp.set_introspection_answer(answer.clone());
+        let token = s.token();
+        assert_eq!(
+            s.validate(&token).await,
+            Err(AuthError::Revoked),
+            "{answer:?}"
+        );
+        assert_eq!(
+            s.validate(&token).await,
+            Err(AuthError::Revoked),
+            "{answer:?}"
+        );
+        assert_eq!(s.idp.introspection_hits(), 2, "{answer:?} is not cached");
+        s.idp.set_introspection_answer(IntrospectionAnswer::Normal);
+        s.validate(&token).await.unwrap();
+    }
 }
 
 // ---- failures ----
@@ -210,26 +225,79 @@ async fn an_introspection_outage_is_503_and_nothing_is_cached() {
     assert_eq!(s.idp.introspection_hits(), hits + 1);
 }
 
+/// The endpoint answered the start-up probe, then went away; the keys are still cached.
 #[tokio::test]
 async fn an_unreachable_introspection_endpoint_is_503() {
-    let closed = {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        format!("http://{}/introspect", listener.local_addr().unwrap())
-    };
-    let s = setup(|i| i.endpoint(closed)).await;
+    let endpoint = Idp::start(&[]).await;
+    let s = setup(|i| i.endpoint(endpoint.introspection_url())).await;
+    assert_eq!(endpoint.probe_hits(), 1);
+    endpoint.stop().await;
+    let token = s.token();
+    for _ in 0..2 {
+        assert_eq!(
+            s.validate(&token).await,
+            Err(AuthError::IntrospectionUnavailable)
+        );
+    }
+}
+
+/// A `307` would have reqwest's default client resend the token (and, on the same host, the
+/// client credentials) to wherever it points, and trust that answer.
+#[tokio::test]
+async fn a_redirect_from_the_endpoint_is_503_and_is_not_followed() {
+    let s = setup(|i| i).await;
+    let elsewhere = Idp::start(&[&s.key]).await;
+    s.idp
+        .redirect("/introspect", &elsewhere.introspection_url());
+    let token = s.token();
+    assert_eq!(
+        s.validate(&token).await,
+        Err(AuthError::IntrospectionUnavailable)
+    );
+    assert_eq!(
+        elsewhere.introspection_hits(),
+        0,
+        "the redirect was followed"
+    );
+
+    // On the same host reqwest would even keep the credentials, and the answer would pass.
+    let s = setup(|i| i).await;
+    let moved = format!("{}/moved", s.idp.introspection_url());
+    s.idp.redirect("/introspect", &moved);
     assert_eq!(
         s.validate(&s.token()).await,
         Err(AuthError::IntrospectionUnavailable)
     );
+    assert_eq!(s.idp.introspection_hits(), 0, "the redirect was followed");
+}
+
+/// A configured client that follows redirects has sent the request by the time the guard sees
+/// the answer (which is why `http_client` says not to); the answer is refused all the same.
+#[tokio::test]
+async fn an_answer_reached_through_a_redirect_by_a_configured_client_is_refused() {
+    let s = setup_with(|b, idp| {
+        b.http_client(reqwest::Client::new())
+            .introspection(idp.introspection())
+    })
+    .await;
+    let moved = format!("{}/moved", s.idp.introspection_url());
+    s.idp.redirect("/introspect", &moved);
+    assert_eq!(
+        s.validate(&s.token()).await,
+        Err(AuthError::IntrospectionUnavailable)
+    );
+    assert_eq!(s.idp.introspection_hits(), 1, "the client followed it");
 }
 
 /// Wrong credentials are the resource server's misconfiguration, not the client's fault: a
-/// `503` (and a warning in the log), so clients do not throw valid tokens away.
+/// `503` (and a warning in the log), so clients do not throw valid tokens away. At start they
+/// fail `Validator::new` (see `probe`); here the secret is rotated at the identity provider
+/// after the validator started.
 #[tokio::test]
 async fn wrong_client_credentials_are_503_not_401() {
-    let s =
-        setup_with(|b, _| b.introspection(Introspection::new(INTROSPECTION_CLIENT_ID, "wrong")))
-            .await;
+    let s = setup(|i| i).await;
+    s.idp
+        .accept_introspection_credentials(INTROSPECTION_CLIENT_ID, "rotated");
     let token = s.token();
     assert_eq!(
         s.validate(&token).await,
@@ -326,16 +394,37 @@ async fn the_endpoint_comes_from_discovery_unless_configured() {
     assert_eq!(idp.introspection_hits(), 1);
 }
 
+/// The guard sends its client secret and every token to the introspection endpoint: the
+/// discovery document may only name one at the issuer's origin.
 #[tokio::test]
-async fn a_discovered_endpoint_must_be_https_unless_insecure_http_is_allowed() {
+async fn a_discovered_endpoint_must_be_at_the_issuers_origin() {
     let key = es256_key("a");
     let idp = Idp::start(&[&key]).await;
-    idp.advertise_introspection("http://id.example.com/introspect");
+    let other = Idp::start(&[&key]).await;
+    let port = Url::parse(&idp.url()).unwrap().port().unwrap();
     let builder = || {
         Config::builder(idp.url())
             .audience(AUDIENCE)
             .introspection(idp.introspection())
     };
+    for foreign in [
+        "https://id.example.com/introspect".to_owned(),
+        "http://id.example.com/introspect".to_owned(),
+        format!("http://localhost:{port}/introspect"),
+        format!("https://127.0.0.1:{port}/introspect"),
+        other.introspection_url(),
+    ] {
+        idp.advertise_introspection(&foreign);
+        // Even where plain http to any host is allowed.
+        let config = builder().allow_insecure_http(true).build().unwrap();
+        let err = Validator::new(config).await.unwrap_err();
+        assert!(
+            matches!(&err, InitError::Discovery { reason, .. } if reason.contains("origin")),
+            "{foreign}: {err:?}"
+        );
+    }
+    // The https rule still comes first.
+    idp.advertise_introspection("http://id.example.com/introspect");
     let err = Validator::new(builder().build().unwrap())
         .await
         .unwrap_err();
@@ -349,13 +438,49 @@ async fn a_discovered_endpoint_must_be_https_unless_insecure_http_is_allowed() {
         ),
         "{err:?}"
     );
-    let validator = Validator::new(builder().allow_insecure_http(true).build().unwrap())
+    // Credentials in the URL are refused, and not repeated.
+    idp.advertise_introspection(&format!("http://rs:pa55word@127.0.0.1:{port}/introspect"));
+    let err = Validator::new(builder().build().unwrap())
         .await
-        .unwrap();
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            InitError::InvalidConfig {
+                key: "introspection_endpoint",
+                ..
+            }
+        ) && !format!("{err:?} {err}").contains("pa55word"),
+        "{err:?}"
+    );
+    // Neither the probe (with the client secret) nor anything else was sent anywhere.
+    assert_eq!(
+        other.introspection_hits() + other.probe_hits() + idp.introspection_hits(),
+        0
+    );
+    assert_eq!(idp.probe_hits(), 0);
+
+    // Another path at the issuer's origin is fine.
+    let same_origin = format!("{}/introspect/v2", idp.url());
+    idp.advertise_introspection(&same_origin);
+    let validator = Validator::new(builder().build().unwrap()).await.unwrap();
     assert_eq!(
         validator.introspection_endpoint().map(Url::as_str),
-        Some("http://id.example.com/introspect")
+        Some(same_origin.as_str())
     );
+    assert_eq!((idp.probe_hits(), other.probe_hits()), (1, 0));
+    // A configured endpoint is the operator's choice, wherever it is.
+    let config = Config::builder(idp.url())
+        .audience(AUDIENCE)
+        .introspection(idp.introspection().endpoint(other.introspection_url()))
+        .build()
+        .unwrap();
+    let validator = Validator::new(config).await.unwrap();
+    assert_eq!(
+        validator.introspection_endpoint().map(Url::as_str),
+        Some(other.introspection_url().as_str())
+    );
+    assert_eq!((idp.probe_hits(), other.probe_hits()), (1, 1));
 }
 
 #[tokio::test]

@@ -168,6 +168,55 @@ async fn discovery_naming_another_issuer_or_an_unreachable_idp_fails_init() {
     assert!(matches!(err, InitError::Discovery { .. }), "{err:?}");
 }
 
+/// The default client follows no redirect: another URL never answers for the issuer.
+#[tokio::test]
+async fn redirects_from_discovery_or_the_jwks_are_failures_and_not_followed() {
+    let key = es256_key("a");
+    let idp = Idp::start(&[&key]).await;
+    let elsewhere = Idp::start(&[&key]).await;
+    let discovery = "/.well-known/openid-configuration";
+    idp.redirect(discovery, &format!("{}{discovery}", elsewhere.url()));
+    idp.redirect("/jwks", &format!("{}/jwks", elsewhere.url()));
+
+    let config = Config::builder(idp.url())
+        .audience(AUDIENCE)
+        .build()
+        .unwrap();
+    let err = Validator::new(config).await.unwrap_err();
+    assert!(
+        matches!(&err, InitError::Discovery { reason, .. } if reason.contains("307")),
+        "{err:?}"
+    );
+    let config = Config::builder(idp.url())
+        .jwks_url(format!("{}/jwks", idp.url()))
+        .audience(AUDIENCE)
+        .build()
+        .unwrap();
+    let err = Validator::new(config).await.unwrap_err();
+    assert!(
+        matches!(&err, InitError::Jwks { reason, .. } if reason.contains("307")),
+        "{err:?}"
+    );
+    assert_eq!((elsewhere.discovery_hits(), elsewhere.jwks_hits()), (0, 0));
+
+    // A refresh answered with a redirect keeps the cached keys and finds no new one.
+    let s = setup(&[&key]).await;
+    let new = es256_key("b");
+    let moved = Idp::start(&[&new]).await;
+    s.idp.redirect("/jwks", &format!("{}/jwks", moved.url()));
+    s.clock.advance(Duration::from_secs(10));
+    let token = sign(&new, &s.claims());
+    assert_eq!(
+        s.validator.validate(&token).await,
+        Err(AuthError::KeysUnavailable)
+    );
+    assert_eq!(moved.jwks_hits(), 0);
+    s.validator
+        .validate(&sign(&key, &s.claims()))
+        .await
+        .unwrap();
+}
+
 // ---- the key cache ----
 
 #[tokio::test]
