@@ -30,6 +30,7 @@ mod m20261122_180001_create_setup_tokens;
 mod m20261122_190100_create_pending_logins;
 mod m20261122_190200_alter_refresh_tokens_amr;
 mod m20261122_200000_alter_resources_token_keys;
+mod m20261122_200100_create_encrypted_access_tokens;
 
 /// Migrations of the ops database: apps, keys, codes, tokens, sessions, operators, audit.
 pub struct OpsMigrator;
@@ -61,6 +62,7 @@ impl MigratorTrait for OpsMigrator {
             Box::new(m20261122_190100_create_pending_logins::Migration),
             Box::new(m20261122_190200_alter_refresh_tokens_amr::Migration),
             Box::new(m20261122_200000_alter_resources_token_keys::Migration),
+            Box::new(m20261122_200100_create_encrypted_access_tokens::Migration),
         ]
     }
 

@@ -84,6 +84,8 @@ pub enum AccessError {
     InvalidServerClientId,
     #[error("server_client_id: no app `{0}`")]
     UnknownServerClient(String),
+    #[error("server_client_id: `{0}` is a public app; the resource server must authenticate as a confidential one (client_secret_basic, client_secret_post or private_key_jwt)")]
+    PublicServerClient(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -93,7 +95,9 @@ impl AccessError {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             Self::InvalidTokenEncryptionKey(_) => Some("token_encryption_key"),
-            Self::InvalidServerClientId | Self::UnknownServerClient(_) => Some("server_client_id"),
+            Self::InvalidServerClientId
+            | Self::UnknownServerClient(_)
+            | Self::PublicServerClient(_) => Some("server_client_id"),
             _ => None,
         }
     }

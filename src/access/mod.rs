@@ -31,8 +31,8 @@ pub use resources::{
     add_right, add_role_right, change_resource, create_role, delete_resource, delete_right,
     delete_role, find_resource, find_resource_by_identifier, find_role, is_registered_resource,
     is_resource_server, list_resources, list_rights, list_role_rights, list_roles,
-    register_resource, register_resource_with, remove_role_right, Constraints, Resource,
-    ResourceChange, ResourceTokenSettings, Right, Role, RoleRight,
+    register_resource, register_resource_at, register_resource_with, remove_role_right,
+    Constraints, Resource, ResourceChange, ResourceTokenSettings, Right, Role, RoleRight,
 };
 pub use sharing::{
     app_permission, list_shares, list_user_shares, share_app, unshare_app, Permission, Share,

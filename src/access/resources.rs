@@ -123,7 +123,8 @@ pub struct RoleRight {
     pub constraints: Constraints,
 }
 
-/// Registers a resource under its identifier (the `aud` of its tokens).
+/// Registers a resource under its identifier (the `aud` of its tokens). Knows no issuer: the
+/// admin API and console use [`register_resource_at`], which refuses it as an identifier.
 pub async fn register_resource(
     db: &Db,
     clock: &Arc<dyn Clock>,
@@ -140,7 +141,8 @@ pub async fn register_resource(
     .await
 }
 
-/// Registers a resource with its token settings; nothing is stored when any is refused.
+/// Registers a resource with its token settings; nothing is stored when any is refused. Knows
+/// no issuer: see [`register_resource_at`].
 pub async fn register_resource_with(
     db: &Db,
     clock: &Arc<dyn Clock>,
@@ -149,6 +151,39 @@ pub async fn register_resource_with(
     settings: ResourceTokenSettings,
 ) -> Result<Resource, AccessError> {
     let identifier: ResourceIdentifier = identifier.parse()?;
+    insert_resource(db, clock, identifier, name, settings).await
+}
+
+/// Registers a resource of the Tessera at `issuer`, with its token settings; nothing is stored
+/// when any is refused. The issuer itself is refused as an identifier: it is the `aud` of every
+/// token requested without a resource, and such a resource's server app would introspect them
+/// all.
+pub async fn register_resource_at(
+    db: &Db,
+    clock: &Arc<dyn Clock>,
+    issuer: &str,
+    identifier: &str,
+    name: &str,
+    settings: ResourceTokenSettings,
+) -> Result<Resource, AccessError> {
+    let identifier: ResourceIdentifier = identifier.parse()?;
+    // Also with a trailing slash: a resource server comparing audiences loosely would take the
+    // issuer's own tokens for its resource's.
+    if identifier.as_str().trim_end_matches('/') == issuer.trim_end_matches('/') {
+        return Err(AccessError::InvalidResourceIdentifier(
+            "must not be the issuer: tokens requested without a resource have it as their `aud`",
+        ));
+    }
+    insert_resource(db, clock, identifier, name, settings).await
+}
+
+async fn insert_resource(
+    db: &Db,
+    clock: &Arc<dyn Clock>,
+    identifier: ResourceIdentifier,
+    name: &str,
+    settings: ResourceTokenSettings,
+) -> Result<Resource, AccessError> {
     let name = resource_name(name)?;
     let token_encryption_key = settings
         .token_encryption_key
@@ -182,15 +217,25 @@ fn checked_key(jwk: &serde_json::Value) -> Result<serde_json::Value, AccessError
     Ok(serde_json::Value::Object(key.jwk().clone()))
 }
 
-/// The client id of an existing app, for `server_client_id`.
+/// The client id of an existing confidential app, for `server_client_id`.
 async fn server_client(db: &Db, client_id: String) -> Result<String, AccessError> {
     let is_well_formed =
         (1..=64).contains(&client_id.len()) && client_id.bytes().all(|b| b.is_ascii_graphic());
     if !is_well_formed {
         return Err(AccessError::InvalidServerClientId);
     }
-    if apps::find_app(db, &client_id).await?.is_none() {
+    let Some(app) = apps::find_app(db, &client_id).await? else {
         return Err(AccessError::UnknownServerClient(client_id));
+    };
+    // RFC 7662 §2.1: the protected resource authenticates to introspect. A public app
+    // authenticates with its client id alone, which is no secret.
+    let is_confidential = !app.is_public
+        && matches!(
+            app.token_endpoint_auth_method.as_str(),
+            "client_secret_basic" | "client_secret_post" | "private_key_jwt"
+        );
+    if !is_confidential {
+        return Err(AccessError::PublicServerClient(client_id));
     }
     Ok(client_id)
 }

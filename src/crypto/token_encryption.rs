@@ -1,6 +1,6 @@
 //! A resource's token encryption key: one public JWK (RFC 7517) to which its access tokens are
 //! encrypted (RFC 7516 compact JWE, `enc` A256GCM), so that only the resource server reads them.
-//! Two kinds are accepted (DESIGN.md "Keys"): RSA of 2048 to 8192 bits with `RSA-OAEP-256`, and
+//! Two kinds are accepted (DESIGN.md "Keys"): RSA of 2048 to 4096 bits with `RSA-OAEP-256`, and
 //! EC P-256 with `ECDH-ES+A256KW`.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,8 +16,9 @@ pub const CONTENT_ENCRYPTION: &str = "A256GCM";
 const PRIVATE_MEMBERS: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
 const MIN_RSA_BITS: usize = 2048;
-/// Larger moduli add nothing but cost on both sides.
-const MAX_RSA_BITS: usize = 8192;
+/// Larger moduli add nothing but cost on both sides: every JWE anyone forges for the resource
+/// costs its server one private-key operation, which grows with about the cube of the size.
+const MAX_RSA_BITS: usize = 4096;
 const MAX_KID_LEN: usize = 128;
 
 /// Why a JWK was refused as a token encryption key.
@@ -44,7 +45,7 @@ pub enum TokenKeyError {
     Kid,
     #[error("`{0}` must be base64url without padding")]
     Encoding(&'static str),
-    #[error("the RSA modulus must have 2048 to 8192 bits")]
+    #[error("the RSA modulus must have 2048 to 4096 bits")]
     RsaSize,
     #[error("the RSA public exponent `e` must be odd and greater than 1")]
     Exponent,
@@ -52,8 +53,12 @@ pub enum TokenKeyError {
     Curve,
     #[error("`x` and `y` must be the 32-byte coordinates of a P-256 point")]
     Point,
-    #[error("the key is not usable: {0}")]
-    Unusable(String),
+    /// OpenSSL refused the coordinates; its reason is logged, never shown.
+    #[error("`x` and `y` are not a P-256 point")]
+    NotOnCurve,
+    /// OpenSSL refused the key; its reason is logged, never shown.
+    #[error("the key is not usable")]
+    Unusable,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,15 +133,19 @@ impl TokenEncryptionKey {
     pub fn from_jwk(value: &Value) -> Result<Self, TokenKeyError> {
         let (jwk, alg) = Self::check(value)?;
         let key = Self::build(jwk, alg)?;
-        key.encrypt_jwt("probe")
-            .map_err(|e| TokenKeyError::Unusable(e.to_string()))?;
+        key.encrypt_jwt("probe").map_err(|e| {
+            tracing::debug!(error = %e, "a token encryption key could not encrypt");
+            TokenKeyError::Unusable
+        })?;
         Ok(key)
     }
 
     /// A key as stored (checked when it was registered), for issuing tokens.
     pub fn from_stored(value: &Value) -> Result<Self, TokenKeyError> {
         let (jwk, alg) = Self::check(value)?;
-        Self::build(jwk, alg)
+        Self::build(jwk, alg).inspect_err(|e| {
+            tracing::warn!(error = %e, "a stored token encryption key is no longer usable");
+        })
     }
 
     fn check(value: &Value) -> Result<(Map<String, Value>, KeyAlg), TokenKeyError> {
@@ -227,9 +236,18 @@ impl TokenEncryptionKey {
     }
 
     /// The encrypter josekit builds from the kept members: OpenSSL checks what the rules above
-    /// do not (a point on the curve).
+    /// do not (a point on the curve). Its messages name OpenSSL's internals (source files,
+    /// error codes): they go to the log at debug, and the caller gets a fixed reason.
     fn build(jwk: Map<String, Value>, alg: KeyAlg) -> Result<Self, TokenKeyError> {
-        let unusable = |e: josekit::JoseError| TokenKeyError::Unusable(e.to_string());
+        let refused = match alg {
+            // Everything else about an EC key was checked: a P-256 curve, 32-byte coordinates.
+            KeyAlg::EcdhEsA256kw => TokenKeyError::NotOnCurve,
+            KeyAlg::RsaOaep256 => TokenKeyError::Unusable,
+        };
+        let unusable = |e: josekit::JoseError| {
+            tracing::debug!(error = %e, alg = alg.name(), "OpenSSL refused a token encryption key");
+            refused.clone()
+        };
         let parsed = Jwk::from_map(jwk.clone()).map_err(unusable)?;
         let encrypter: Box<dyn JweEncrypter> = match alg {
             KeyAlg::RsaOaep256 => {
@@ -307,6 +325,21 @@ mod tests {
         private.set_algorithm("ECDH-ES+A256KW");
         let public = public(&private);
         (private, public)
+    }
+
+    /// An odd RSA modulus of exactly `bits` bits, base64url.
+    fn modulus(bits: usize) -> String {
+        let mut n = vec![0xff; bits.div_ceil(8)];
+        n[0] = 0xff >> (n.len() * 8 - bits);
+        URL_SAFE_NO_PAD.encode(n)
+    }
+
+    #[test]
+    fn rsa_keys_of_2048_to_4096_bits_are_accepted() {
+        for bits in [2048, 4096] {
+            let (_, public) = rsa(bits);
+            assert!(TokenEncryptionKey::from_jwk(&public).is_ok(), "{bits} bits");
+        }
     }
 
     fn with(mut jwk: Value, member: &str, value: Value) -> Value {
@@ -415,6 +448,10 @@ mod tests {
             (with(rsa_public.clone(), "e", json!("Ag")), E::Exponent),
             (with(rsa_public.clone(), "e", json!("AQ")), E::Exponent),
             (small, E::RsaSize),
+            (
+                with(rsa_public.clone(), "n", json!(modulus(4097))),
+                E::RsaSize,
+            ),
             (p384, E::Curve),
             (without(ec_public.clone(), "y"), E::Encoding("y")),
             (with(ec_public.clone(), "x", json!("AAAA")), E::Point),
@@ -426,10 +463,9 @@ mod tests {
                 "{jwk}"
             );
         }
-        assert!(matches!(
-            TokenEncryptionKey::from_jwk(&off_curve),
-            Err(E::Unusable(_))
-        ));
+        let refused = TokenEncryptionKey::from_jwk(&off_curve).unwrap_err();
+        assert_eq!(refused, E::NotOnCurve);
+        assert_eq!(refused.to_string(), "`x` and `y` are not a P-256 point");
         let ops = with(rsa_public, "key_ops", json!(["wrapKey"]));
         assert!(!TokenEncryptionKey::from_jwk(&ops)
             .unwrap()

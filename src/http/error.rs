@@ -53,7 +53,10 @@ pub fn access_error(err: &AccessError) -> HttpResponse {
     use AccessError as E;
     let (status, code) = match err {
         E::Store(_) => return admin_server_error(err),
-        E::InvalidTokenEncryptionKey(_) | E::InvalidServerClientId | E::UnknownServerClient(_) => {
+        E::InvalidTokenEncryptionKey(_)
+        | E::InvalidServerClientId
+        | E::UnknownServerClient(_)
+        | E::PublicServerClient(_) => {
             let body = json!({
                 "error": "invalid_request",
                 "error_description": err.to_string(),

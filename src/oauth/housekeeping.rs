@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::OAuthError;
 use crate::store::{
-    authorization, client_assertions, issued_tokens, pending_logins, revoked_tokens, sessions, Db,
+    authorization, client_assertions, encrypted_access_tokens, issued_tokens, pending_logins,
+    revoked_tokens, sessions, Db,
 };
 
 /// Purges every expired row; returns how many were deleted.
@@ -17,6 +18,9 @@ pub async fn purge_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, OAuthErro
         .await
         .map_err(OAuthError::internal)?;
     deleted += issued_tokens::delete_expired(db, now)
+        .await
+        .map_err(OAuthError::internal)?;
+    deleted += encrypted_access_tokens::delete_expired(db, now)
         .await
         .map_err(OAuthError::internal)?;
     deleted += sessions::delete_expired(db, now)

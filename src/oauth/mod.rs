@@ -4,6 +4,7 @@ pub mod authorize;
 pub mod client_assertion;
 pub mod client_auth;
 pub mod discovery;
+pub mod encrypted_token;
 mod error;
 pub mod flow;
 pub mod grants;

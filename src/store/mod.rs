@@ -5,6 +5,7 @@ pub mod app_access;
 pub mod apps;
 pub mod authorization;
 pub mod client_assertions;
+pub mod encrypted_access_tokens;
 mod entities;
 pub mod grants;
 pub mod issued_tokens;

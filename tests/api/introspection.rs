@@ -1,5 +1,6 @@
 //! Introspection (RFC 7662) and revocation (RFC 7009) of access tokens, by the app they were
-//! issued to and, for a resource's access tokens, by the app of the resource's server.
+//! issued to and, for a resource's access tokens, by the confidential app of the resource's
+//! server; never Tessera's own tokens (`aud` the issuer), nor those of a deleted app.
 
 use std::sync::Arc;
 
@@ -427,4 +428,164 @@ async fn an_unknown_server_app_is_422_and_changes_nothing() {
     let (status, _) = change_resource(&app, &admin, "no-such-resource", json!({})).await;
     assert_eq!(status, 404);
     assert_eq!(list(&app).await, before, "nothing changed");
+}
+
+/// `DELETE /api/apps/{client_id}` as an admin operator.
+async fn delete_app(app: &TestApp, admin_token: &str, client_id: &str) {
+    let res = app
+        .client
+        .delete(format!("{}/api/apps/{client_id}", app.admin_url))
+        .bearer_auth(admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn a_deleted_apps_client_credentials_token_is_inactive_for_the_resource_server() {
+    let app = spawn_app().await;
+    let admin = operator_token(&app, OperatorRole::Admin).await;
+    let (client, client_secret) = app.machine_app().await;
+    let (server, server_secret) = app.machine_app().await;
+    let (status, resource) = served_resource(&app, &admin, Some(&server)).await;
+    assert_eq!(status, 201, "{resource}");
+    // Client-credentials tokens are recorded nowhere: deleting the app revokes none of them.
+    let token = resource_token(&app, &client, &client_secret).await;
+    let info = app.introspect((&server, &server_secret), &token).await;
+    assert_eq!(info["active"], true, "{info}");
+    assert_eq!(info["client_id"], client.as_str());
+
+    delete_app(&app, &admin, &client).await;
+    assert_eq!(
+        app.introspect((&server, &server_secret), &token).await,
+        json!({"active": false})
+    );
+}
+
+/// Stores a resource as one registered before its identifier or server app was refused would
+/// be, past the domain's checks.
+async fn stored_resource(app: &TestApp, identifier: &str, server: &str) {
+    let row = tessera::store::resources::ResourceRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        identifier: identifier.to_owned(),
+        name: "Stored".into(),
+        created_at: Utc::now(),
+        token_encryption_key: None,
+        server_client_id: Some(server.to_owned()),
+    };
+    tessera::store::resources::insert_resource(&app.state.dbs.ops, &row)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_issuer_is_no_resource_identifier_and_never_a_served_audience() {
+    let app = spawn_app().await;
+    let admin = operator_token(&app, OperatorRole::Admin).await;
+    let (client, client_secret) = app.machine_app().await;
+    let (server, server_secret) = app.machine_app().await;
+    for identifier in [app.issuer.clone(), format!("{}/", app.issuer)] {
+        let res = app
+            .client
+            .post(format!("{}/api/resources", app.admin_url))
+            .bearer_auth(&admin)
+            .json(&json!({ "identifier": identifier, "name": "Everything", "server_client_id": server }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{identifier}");
+        let error: Value = res.json().await.unwrap();
+        assert_eq!(error["error"], "invalid_request");
+        assert_eq!(
+            error["error_description"],
+            "the resource identifier must not be the issuer: tokens requested without a resource have it as their `aud`"
+        );
+    }
+    let listed: Value = app
+        .client
+        .get(format!("{}/api/resources", app.admin_url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["resources"], json!([]), "nothing registered");
+
+    // One registered before the refusal does not make its server app see Tessera's own tokens.
+    stored_resource(&app, &app.issuer, &server).await;
+    let token = client_token(&app, &client, &client_secret).await;
+    assert_eq!(
+        app.introspect((&server, &server_secret), &token).await,
+        json!({"active": false})
+    );
+    assert_eq!(
+        app.introspect((&client, &client_secret), &token).await["active"],
+        true
+    );
+}
+
+/// A public app with the code flow; returns its client id.
+async fn public_app(app: &TestApp) -> String {
+    app.create_app(tessera::apps::NewApp {
+        name: "SPA".into(),
+        is_public: true,
+        redirect_uris: vec!["https://spa.example.com/cb".into()],
+        ..Default::default()
+    })
+    .await
+    .client_id
+}
+
+#[tokio::test]
+async fn a_public_app_cannot_be_a_resource_server() {
+    let app = spawn_app().await;
+    let admin = operator_token(&app, OperatorRole::Admin).await;
+    let public = public_app(&app).await;
+    let expected = format!(
+        "server_client_id: `{public}` is a public app; the resource server must authenticate as a confidential one (client_secret_basic, client_secret_post or private_key_jwt)"
+    );
+    let (status, error) = served_resource(&app, &admin, Some(&public)).await;
+    assert_eq!(status, 422, "{error}");
+    assert_eq!(error["error"], "invalid_request");
+    assert_eq!(error["field"], "server_client_id");
+    assert_eq!(error["error_description"], expected.as_str());
+
+    let (status, resource) = served_resource(&app, &admin, None).await;
+    assert_eq!(status, 201, "{resource}");
+    let id = resource["id"].as_str().unwrap();
+    let change = json!({ "server_client_id": public, "name": "Renamed" });
+    let (status, error) = change_resource(&app, &admin, id, change).await;
+    assert_eq!(status, 422, "{error}");
+    assert_eq!(error["field"], "server_client_id");
+    assert_eq!(error["error_description"], expected.as_str());
+    let (status, unchanged) = change_resource(&app, &admin, id, json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(unchanged, resource, "nothing changed");
+
+    // A public app named before that was refused, authenticating with its id alone, sees the
+    // resource's tokens inactive.
+    const OLD: &str = "https://old.example.com/api";
+    stored_resource(&app, OLD, &public).await;
+    let (client, client_secret) = app.machine_app().await;
+    let res = app
+        .post_token(
+            &[("grant_type", "client_credentials"), ("resource", OLD)],
+            Some((&client, &client_secret)),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let token = body["access_token"].as_str().unwrap();
+    let res = app
+        .client
+        .post(format!("{}/introspect", app.public_url))
+        .form(&[("token", token), ("client_id", public.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "a public app authenticates by its id");
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"active": false}));
 }

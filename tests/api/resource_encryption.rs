@@ -1,6 +1,7 @@
 //! Access tokens encrypted (JWE) to a resource that registered an encryption key: every grant
 //! wraps the same signed token (RFC 7519 §5.2 nested JWT) that only the resource's private key
 //! opens; refused keys change nothing; a changed or cleared key applies to the next token.
+//! Introspection and revocation of encrypted tokens: `revocation`.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -17,6 +18,8 @@ use tessera::operators::OperatorRole;
 use super::flow::{code_for_scopes, exchange, urlencode, EMAIL, PASSWORD};
 use crate::admin_api::operator_token;
 use crate::common::{spawn_app, TestApp};
+
+mod revocation;
 
 const RSA_API: &str = "https://rsa.example.com/reports";
 const EC_API: &str = "https://ec.example.com/reports";
@@ -371,6 +374,15 @@ async fn refused_keys_are_422_naming_the_field_and_change_nothing() {
         ("EC with ECDH-ES", with(&ec.public, "alg", "ECDH-ES")),
         ("no alg", rsa_without_alg),
         ("RSA of 1024 bits", rsa_key(1024, None).public),
+        // Every JWE forged for the resource would cost its server an operation this size.
+        (
+            "RSA of 4097 bits",
+            with(
+                &rsa.public,
+                "n",
+                URL_SAFE_NO_PAD.encode([&[0x01][..], &[0xff; 512][..]].concat()),
+            ),
+        ),
         ("EC P-384", p384.public),
         ("use sig", with(&rsa.public, "use", "sig")),
         ("kid too long", with(&rsa.public, "kid", "k".repeat(129))),
@@ -429,4 +441,31 @@ async fn refused_keys_are_422_naming_the_field_and_change_nothing() {
     .await;
     assert_eq!(status, StatusCode::OK, "{changed}");
     assert_eq!(changed["token_encryption_key"], ec.public);
+}
+
+#[tokio::test]
+async fn an_ec_point_off_the_curve_is_refused_without_openssl_internals() {
+    let app = spawn_app().await;
+    let token = operator_token(&app, OperatorRole::Admin).await;
+    let mut off_curve = ec_key(EcCurve::P256, None).public;
+    off_curve["y"] = off_curve["x"].clone();
+    let (status, error) = admin(
+        &app,
+        &token,
+        Method::POST,
+        "/api/resources",
+        Some(json!({ "identifier": EC_API, "name": "Reports", "token_encryption_key": off_curve })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["field"], "token_encryption_key");
+    let description = error["error_description"].as_str().unwrap();
+    assert!(
+        !description.contains("error:") && !description.contains(".c:"),
+        "{description}"
+    );
+    assert_eq!(
+        description,
+        "token_encryption_key: `x` and `y` are not a P-256 point"
+    );
 }

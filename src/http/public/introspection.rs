@@ -1,24 +1,22 @@
 //! `POST /introspect` (RFC 7662) and `POST /revoke` (RFC 7009), for authenticated apps.
 
+use std::sync::Arc;
+
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
 
 use super::client_request;
-use crate::crypto::keyring::KeyRing;
+use crate::apps::RegisteredApp;
 use crate::http::error::token_error;
-use crate::oauth::{introspection, OAuthError};
+use crate::oauth::introspection::{self, TokenContext};
+use crate::oauth::OAuthError;
 use crate::state::AppState;
-use crate::store::Db;
 
 /// What both endpoints act on: an authenticated app's `token`.
 struct TokenQuery<'a> {
-    db: &'a Db,
-    ring: &'a KeyRing,
-    issuer: &'a str,
-    client_id: String,
+    ctx: TokenContext<'a>,
+    caller: Arc<RegisteredApp>,
     token: String,
-    now: DateTime<Utc>,
 }
 
 async fn token_query<'a>(
@@ -33,12 +31,15 @@ async fn token_query<'a>(
         .cloned()
         .ok_or_else(|| OAuthError::InvalidRequest("token is missing".into()))?;
     Ok(TokenQuery {
-        db: &state.dbs.ops,
-        ring: &state.keys,
-        issuer: &state.settings.issuer,
-        client_id: client.app.client_id.clone(),
+        ctx: TokenContext {
+            db: &state.dbs.ops,
+            ring: &state.keys,
+            apps: &state.apps,
+            issuer: &state.settings.issuer,
+            now: state.clock.now(),
+        },
+        caller: client.app,
         token,
-        now: state.clock.now(),
     })
 }
 
@@ -48,9 +49,7 @@ pub async fn introspect(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let result = match token_query(&req, payload, &state).await {
-        Ok(q) => {
-            introspection::introspect(q.db, q.ring, q.issuer, &q.client_id, &q.token, q.now).await
-        }
+        Ok(q) => introspection::introspect(&q.ctx, &q.caller, &q.token).await,
         Err(err) => Err(err),
     };
     match result {
@@ -67,7 +66,7 @@ pub async fn revoke(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let result = match token_query(&req, payload, &state).await {
-        Ok(q) => introspection::revoke(q.db, q.ring, q.issuer, &q.client_id, &q.token, q.now).await,
+        Ok(q) => introspection::revoke(&q.ctx, &q.caller, &q.token).await,
         Err(err) => Err(err),
     };
     match result {

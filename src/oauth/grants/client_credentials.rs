@@ -1,12 +1,13 @@
 //! The client credentials grant (RFC 6749 §4.4): an app acting for itself. Nothing is written to
 //! a database on this path: the app comes from memory and the token is a signed JWT; only a token
-//! for a resource (RFC 8707) reads the resource (with its encryption key) and the app's grants.
+//! for a resource (RFC 8707) reads the resource (with its encryption key) and the app's grants,
+//! and only a token encrypted to the resource is recorded (one insert, see `encrypted_token`).
 
-use super::issue::GrantContext;
+use super::issue::{self, GrantContext};
 use super::TokenResponse;
 use crate::access::Subject;
 use crate::apps::{GrantType, RegisteredApp, APP_ONLY_SCOPES, SUPPORTED_SCOPES};
-use crate::oauth::tokens::{self, AccessTokenClaims};
+use crate::oauth::tokens::AccessTokenClaims;
 use crate::oauth::{resource, OAuthError};
 
 /// Issues an access token whose subject is the app itself (RFC 9068 §2.2: `sub` identifies the
@@ -36,11 +37,8 @@ pub async fn client_credentials(
         claims.access = Some(resource::claims(ctx.db, subject, resource, app).await?);
         claims.aud = resource.identifier.clone();
     }
-    let encryption = resource
-        .as_ref()
-        .and_then(|r| r.token_encryption_key.as_ref());
     Ok(TokenResponse {
-        access_token: tokens::access_token(ctx.ring, &claims, encryption)?,
+        access_token: issue::access_token(ctx, &claims, resource.as_ref()).await?,
         token_type: "Bearer",
         expires_in: ttl.as_secs(),
         scope: granted,

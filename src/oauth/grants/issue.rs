@@ -11,7 +11,7 @@ use crate::config::TokenSettings;
 use crate::crypto::keyring::KeyRing;
 use crate::crypto::{random, sha256_hex};
 use crate::oauth::tokens::{self, AccessTokenClaims, IdTokenClaims};
-use crate::oauth::{resource, OAuthError};
+use crate::oauth::{encrypted_token, resource, OAuthError};
 use crate::store::issued_tokens::{self, RefreshRow};
 use crate::store::Db;
 
@@ -44,6 +44,22 @@ pub struct Grant<'a> {
     pub resource: Option<&'a Resource>,
 }
 
+/// The access token an app is given: signed, and encrypted to the token's resource when it
+/// registered a key. An encrypted token is recorded (one insert), since Tessera cannot read it
+/// back when its app introspects or revokes it.
+pub async fn access_token(
+    ctx: &GrantContext<'_>,
+    claims: &AccessTokenClaims,
+    resource: Option<&Resource>,
+) -> Result<String, OAuthError> {
+    let encryption = resource.and_then(|r| r.token_encryption_key.as_ref());
+    let token = tokens::access_token(ctx.ring, claims, encryption)?;
+    if encryption.is_some() {
+        encrypted_token::record(ctx.db, &token, claims).await?;
+    }
+    Ok(token)
+}
+
 fn span(d: std::time::Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(1))
 }
@@ -65,9 +81,8 @@ pub async fn issue(
         claims.aud = resource.identifier.clone();
         claims.access = Some(resource::claims(ctx.db, subject, resource, app).await?);
     }
-    let encryption = grant.resource.and_then(|r| r.token_encryption_key.as_ref());
     // OIDC Core §3.1.3.6: `at_hash` below is over this string, encrypted or not.
-    let access_token = tokens::access_token(ctx.ring, &claims, encryption)?;
+    let access_token = access_token(ctx, &claims, grant.resource).await?;
     issued_tokens::insert_access_token(
         ctx.db,
         &claims.jti,

@@ -9,6 +9,7 @@ pub mod authorization_code;
 pub mod authorization_request;
 pub mod client_assertion;
 pub mod consent;
+pub mod encrypted_access_token;
 pub mod meta;
 pub mod operator;
 pub mod org_member;

@@ -1,15 +1,19 @@
 //! Introspection (RFC 7662) by the guard, as the app Tessera knows as the resource's server:
 //! a token revoked at Tessera (RFC 7009) is refused before it expires, once a cached answer
-//! has aged past its TTL; credentials Tessera refuses fail closed (503); an app that may not
-//! introspect the resource's tokens sees them all inactive (401); an encrypted token is
-//! introspected by the signed token inside, and dies with its refresh token.
+//! has aged past its TTL; credentials Tessera refuses stop the guard at start, and fail closed
+//! (503) when refused after it; an app that may not introspect the resource's tokens sees them
+//! all inactive (401); an encrypted token is introspected by the signed token inside, and dies
+//! when its app revokes it or its refresh token.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use secrecy::ExposeSecret;
 use serde_json::json;
 use tessera::access::{ResourceChange, Subject};
-use tessera_guard::{AuthError, Clock, Config, Introspection, ManualClock, Method, Validator};
+use tessera_guard::{
+    AuthError, Clock, Config, InitError, Introspection, ManualClock, Method, Validator,
+};
 
 use super::{
     change_reports, grant, guard, guard_config, guard_of, introspection_as, introspection_endpoint,
@@ -160,13 +164,18 @@ async fn a_cached_active_answer_lets_a_revoked_token_pass_until_the_cache_ttl_ha
     eu().await.assert_refused_as(REVOKED);
 }
 
+/// `Validator::new` asks Tessera once about a made-up token: credentials it refuses (a wrong
+/// secret, an unknown app) stop the service at start instead of making every request a 503.
+/// Real credentials of an app that may not introspect the resource's tokens pass that check
+/// (Tessera answers it `"active": false` like any token) and see every token inactive.
 #[tokio::test]
-async fn refused_guard_credentials_are_503_and_an_app_that_may_not_introspect_sees_tokens_inactive()
-{
+async fn refused_guard_credentials_fail_the_start_and_an_app_that_may_not_introspect_sees_tokens_inactive(
+) {
     let app = spawn_app().await;
     let (role, (server, _)) = served_reports(&app).await;
     let (id, secret) = machine(&app, Some(&role)).await;
     let token = machine_token(&app, (&id, &secret)).await;
+    let endpoint = introspection_endpoint(&app).await;
     let with_credentials = |(id, secret): (&str, &str)| {
         let introspection = Introspection::new(id, secret).cache_ttl(Duration::ZERO);
         let config = Config::builder(app.issuer.clone())
@@ -175,38 +184,39 @@ async fn refused_guard_credentials_are_503_and_an_app_that_may_not_introspect_se
             .introspection(introspection)
             .build()
             .unwrap();
-        async move { Validator::new(config).await.unwrap() }
+        Validator::new(config)
     };
 
-    // Tessera answers the introspection request itself with 401: the guard's own
-    // misconfiguration, not the token's fault; it fails closed.
+    // Tessera answers the start-up request itself with 401: the guard's own misconfiguration.
     for (what, credentials) in [
         (
             "the server app with a wrong secret",
-            (server.as_str(), "wrong"),
+            (server.as_str(), "not-the-server-secret-7f3a"),
         ),
-        ("an unknown app", ("no-such-app", "secret")),
+        (
+            "an unknown app",
+            ("no-such-app", "secret-of-no-such-app-9c1e"),
+        ),
     ] {
-        let validator = with_credentials(credentials).await;
-        assert_eq!(
-            validator.validate(&token).await,
-            Err(AuthError::IntrospectionUnavailable),
-            "{what}"
+        let err = with_credentials(credentials).await.unwrap_err();
+        let InitError::Introspection { url, reason } = &err else {
+            panic!("{what}: expected InitError::Introspection, got {err:?}");
+        };
+        assert_eq!(url, &endpoint, "{what}");
+        assert!(
+            reason.contains("401") && reason.contains("credentials"),
+            "{what}: {reason}"
         );
-        let guard = guard_of(&validator);
-        let service = reports_service!(guard);
-        send(
-            &service,
-            request(Method::Get, "/reports/eu", Some(&token)).to_request(),
-        )
-        .await
-        .assert_unavailable(what);
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains(credentials.1), "{what}: {shown}");
     }
 
-    // Real credentials of an app that is neither the token's nor the resource server's:
-    // Tessera tells it nothing, so every token is inactive.
+    // Real credentials of an app that is neither the token's nor the resource server's: the
+    // guard starts, and Tessera tells it nothing, so every token is inactive.
     let (stranger, stranger_secret) = app.machine_app().await;
-    let validator = with_credentials((&stranger, &stranger_secret)).await;
+    let validator = with_credentials((&stranger, &stranger_secret))
+        .await
+        .unwrap();
     let guard = guard_of(&validator);
     let service = reports_service!(guard);
     let eu = || {
@@ -222,8 +232,70 @@ async fn refused_guard_credentials_are_503_and_an_app_that_may_not_introspect_se
     assert_eq!(served.status, 200, "{served:?}");
 }
 
+/// Credentials that Tessera stops accepting after the guard started (its app's secret rotated
+/// without grace, before the service got the new one) are the guard's misconfiguration, not
+/// the token's fault: it fails closed with 503, and a restart with the old secret fails.
 #[tokio::test]
-async fn an_encrypted_token_is_introspected_by_the_token_inside_and_dies_with_its_refresh_token() {
+async fn a_guard_secret_rotated_away_after_the_start_is_503_and_fails_the_next_start() {
+    let app = spawn_app().await;
+    let (role, (server, server_secret)) = served_reports(&app).await;
+    let (id, secret) = machine(&app, Some(&role)).await;
+    let token = machine_token(&app, (&id, &secret)).await;
+    let config = |secret: &str| {
+        let introspection = Introspection::new(&server, secret).cache_ttl(Duration::ZERO);
+        Config::builder(app.issuer.clone())
+            .audience(API)
+            .allow_insecure_http(true)
+            .introspection(introspection)
+            .build()
+            .unwrap()
+    };
+    let validator = Validator::new(config(&server_secret)).await.unwrap();
+    let guard = guard_of(&validator);
+    let service = reports_service!(guard);
+    let eu = || {
+        send(
+            &service,
+            request(Method::Get, "/reports/eu", Some(&token)).to_request(),
+        )
+    };
+    let before = eu().await;
+    assert_eq!(before.status, 200, "{before:?}");
+
+    let registered = app.state.apps.find(&server).await.unwrap().unwrap();
+    let rotated = tessera::apps::rotate_keys(
+        &app.state.dbs.ops,
+        &app.state.clock,
+        &registered,
+        Duration::ZERO,
+    )
+    .await
+    .unwrap();
+    app.state.apps.refresh_if_changed().await.unwrap();
+    eu().await
+        .assert_unavailable("the guard's secret no longer works");
+    assert_eq!(
+        validator.validate(&token).await,
+        Err(AuthError::IntrospectionUnavailable)
+    );
+
+    let err = Validator::new(config(&server_secret)).await.unwrap_err();
+    assert!(
+        matches!(&err, InitError::Introspection { reason, .. } if reason.contains("401")),
+        "{err:?}"
+    );
+    let validator = Validator::new(config(rotated.client_secret.expose_secret()))
+        .await
+        .unwrap();
+    assert_eq!(
+        validator.validate(&token).await.map(|c| c.client_id),
+        Ok(id)
+    );
+}
+
+#[tokio::test]
+async fn an_encrypted_token_is_introspected_by_the_token_inside_and_dies_when_revoked_or_with_its_refresh_token(
+) {
     let app = spawn_app().await;
     let (role, (server, server_secret)) = served_reports(&app).await;
     let key = EncryptionKey::ec(Some("reports-ec-1"));
@@ -235,14 +307,24 @@ async fn an_encrypted_token_is_introspected_by_the_token_inside_and_dies_with_it
     let alice = app.create_user(EMAIL, PASSWORD).await;
     grant(&app, &role, Subject::User(alice)).await;
     let (client, client_secret) = app.web_app().await;
-    let scopes = format!("openid%20offline_access&resource={}", urlencode(API));
-    let (_, code, verifier) = code_for_scopes(&app, &client, &scopes).await;
-    let (status, tokens) = exchange(&app, (&client, &client_secret), &code, Some(&verifier)).await;
-    assert_eq!(status, 200, "{tokens}");
-    let access_token = tokens["access_token"].as_str().unwrap().to_owned();
-    let refresh_token = tokens["refresh_token"].as_str().unwrap();
-    assert_eq!(jwe_header(&access_token)["alg"], "ECDH-ES+A256KW");
-    // Tessera cannot read the JWE: sent as is, it is inactive even to the server app.
+    // The code flow with a refresh token: (access token, refresh token).
+    let sign_in = || async {
+        let scopes = format!("openid%20offline_access&resource={}", urlencode(API));
+        let (_, code, verifier) = code_for_scopes(&app, &client, &scopes).await;
+        let (status, tokens) =
+            exchange(&app, (&client, &client_secret), &code, Some(&verifier)).await;
+        assert_eq!(status, 200, "{tokens}");
+        let access_token = tokens["access_token"].as_str().unwrap().to_owned();
+        assert_eq!(jwe_header(&access_token)["alg"], "ECDH-ES+A256KW");
+        (
+            access_token,
+            tokens["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (access_token, _) = sign_in().await;
+    // Sent as is, the JWE is for its own app to introspect (Tessera keeps only its hash, and
+    // cannot read the claims): to the server app it is inactive. The guard asks about the
+    // signed token inside.
     assert_eq!(
         app.introspect((&server, &server_secret), &access_token)
             .await,
@@ -269,26 +351,29 @@ async fn an_encrypted_token_is_introspected_by_the_token_inside_and_dies_with_it
     )
     .await;
     let plain = reports_service!(plain);
-    let at_checked = || {
+    let (checked, plain) = (&checked, &plain);
+    let at_checked = |token: String| async move {
         send(
-            &checked,
-            request(Method::Get, "/reports/eu", Some(&access_token)).to_request(),
+            checked,
+            request(Method::Get, "/reports/eu", Some(&token)).to_request(),
         )
+        .await
     };
-    let at_plain = || {
+    let at_plain = |token: String| async move {
         send(
-            &plain,
-            request(Method::Get, "/reports/eu", Some(&access_token)).to_request(),
+            plain,
+            request(Method::Get, "/reports/eu", Some(&token)).to_request(),
         )
+        .await
     };
 
-    let active = at_checked().await;
+    let active = at_checked(access_token.clone()).await;
     assert_eq!(
         active.status, 200,
         "the signed token inside is active: {active:?}"
     );
-    // Nor can the client revoke the JWE: Tessera ignores a token it cannot read (RFC 7009
-    // §2.2: still 200).
+    // RFC 7009: the client revokes the JWE it was given; Tessera finds it by its hash and
+    // revokes the signed token inside, which the introspecting guard then refuses.
     revoke(
         &app,
         (&client, &client_secret),
@@ -296,21 +381,26 @@ async fn an_encrypted_token_is_introspected_by_the_token_inside_and_dies_with_it
         "access_token",
     )
     .await;
-    let still = at_checked().await;
-    assert_eq!(
-        still.status, 200,
-        "revoking the JWE changed nothing: {still:?}"
-    );
+    at_checked(access_token.clone())
+        .await
+        .assert_refused_as(REVOKED);
+    let unaware = at_plain(access_token).await;
+    assert_eq!(unaware.status, 200, "no introspection: {unaware:?}");
 
     // RFC 7009 §2.1: revoking the refresh token revokes the access tokens of its grant.
+    let (access_token, refresh_token) = sign_in().await;
+    let active = at_checked(access_token.clone()).await;
+    assert_eq!(active.status, 200, "another grant's token: {active:?}");
     revoke(
         &app,
         (&client, &client_secret),
-        refresh_token,
+        &refresh_token,
         "refresh_token",
     )
     .await;
-    at_checked().await.assert_refused_as(REVOKED);
-    let unaware = at_plain().await;
+    at_checked(access_token.clone())
+        .await
+        .assert_refused_as(REVOKED);
+    let unaware = at_plain(access_token).await;
     assert_eq!(unaware.status, 200, "no introspection: {unaware:?}");
 }

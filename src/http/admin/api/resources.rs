@@ -15,7 +15,7 @@ use crate::http::admin::auth::Actor;
 use crate::http::error::access_error;
 use crate::state::AppState;
 
-/// The public JWK a resource's access tokens are encrypted to: RSA (2048 to 8192 bits) with
+/// The public JWK a resource's access tokens are encrypted to: RSA (2048 to 4096 bits) with
 /// `RSA-OAEP-256`, or EC P-256 with `ECDH-ES+A256KW`. Private members (`d`, `p`, `q`, `dp`,
 /// `dq`, `qi`, `oth`, `k`) are refused; other members (`x5c`, `key_ops`, …) are not kept.
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -141,8 +141,9 @@ pub struct ResourceErrorBody {
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct NewResourceBody {
     /// An https URI, an http URI on a loopback host, or a `urn:<namespace>:<name>`; printable
-    /// ASCII without a fragment, at most 2048 characters; unique. (The pattern does not check
-    /// the host: http on a non-loopback host matches it and is refused.)
+    /// ASCII without a fragment, at most 2048 characters; unique; not the issuer (the `aud` of
+    /// tokens without a resource). (The pattern does not check the host: http on a non-loopback
+    /// host matches it and is refused.)
     #[schema(
         min_length = 1,
         max_length = 2048,
@@ -163,8 +164,10 @@ pub struct NewResourceBody {
     #[serde(default)]
     #[schema(value_type = Option<PublicJwkBody>)]
     token_encryption_key: Option<Value>,
-    /// The client id of an existing app, which its resource server authenticates as to
-    /// introspect the resource's tokens; absent or `null`: none. An unknown app is 422.
+    /// The client id of an existing confidential app (`client_secret_basic`,
+    /// `client_secret_post` or `private_key_jwt`), which its resource server authenticates as
+    /// to introspect the resource's tokens; absent or `null`: none. An unknown or public app is
+    /// 422.
     #[serde(default)]
     #[schema(min_length = 1, max_length = 64, pattern = "^[!-~]{1,64}$")]
     server_client_id: Option<String>,
@@ -190,7 +193,8 @@ pub struct ResourceChangesBody {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<PublicJwkBody>)]
     token_encryption_key: Option<Option<Value>>,
-    /// The client id of an existing app; `null`: no resource server introspects as any app.
+    /// The client id of an existing confidential app; `null`: no resource server introspects
+    /// as any app.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 64, pattern = "^[!-~]{1,64}$")]
     server_client_id: Option<Option<String>>,
@@ -278,11 +282,11 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
     request_body = NewResourceBody,
     responses(
         (status = 201, description = "Registered", body = ResourceBody),
-        (status = 400, description = "Bad identifier or name", body = ErrorBody),
+        (status = 400, description = "Bad identifier (the issuer among them) or name", body = ErrorBody),
         (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
         (status = 409, description = "The identifier is taken", body = ErrorBody),
-        (status = 422, description = "A refused token encryption key or unknown server app (the body names the field); nothing was registered", body = ResourceErrorBody),
+        (status = 422, description = "A refused token encryption key, or a server app that is unknown or public (the body names the field); nothing was registered", body = ResourceErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
 )]
@@ -296,9 +300,10 @@ pub async fn create(
         token_encryption_key: body.token_encryption_key,
         server_client_id: body.server_client_id,
     };
-    let registered = access::register_resource_with(
+    let registered = access::register_resource_at(
         &state.dbs.ops,
         &state.clock,
+        &state.settings.issuer,
         &body.identifier,
         &body.name,
         settings,
@@ -348,7 +353,7 @@ pub async fn show(id: web::Path<String>, state: web::Data<AppState>) -> HttpResp
         (status = 401, description = "No credentials", body = ErrorBody),
         (status = 403, description = "Needs the admin operator role", body = ErrorBody),
         (status = 404, description = "No such resource", body = ErrorBody),
-        (status = 422, description = "A refused token encryption key or unknown server app (the body names the field); nothing was changed", body = ResourceErrorBody),
+        (status = 422, description = "A refused token encryption key, or a server app that is unknown or public (the body names the field); nothing was changed", body = ResourceErrorBody),
     ),
     security(("bearer" = []), ("console_session" = []))
 )]

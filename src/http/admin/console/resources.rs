@@ -108,11 +108,13 @@ pub async fn create(
     if let Some(res) = refuse_forged(&req, &state, LIST, &form, LIST) {
         return res;
     }
-    let registered = access::register_resource(
+    let registered = access::register_resource_at(
         &state.dbs.ops,
         &state.clock,
+        &state.settings.issuer,
         form.get("identifier").trim(),
         form.get("name"),
+        access::ResourceTokenSettings::default(),
     )
     .await;
     let err = match registered {
