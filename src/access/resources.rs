@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::names::{description, is_constraint_value, resource_name};
 use super::{AccessError, ParameterName, ResourceIdentifier, RightName, RoleName};
+use crate::apps::AuthMethod;
 use crate::clock::Clock;
 use crate::crypto::token_encryption::TokenEncryptionKey;
 use crate::store::resources::{
@@ -167,14 +168,27 @@ pub async fn register_resource_at(
     settings: ResourceTokenSettings,
 ) -> Result<Resource, AccessError> {
     let identifier: ResourceIdentifier = identifier.parse()?;
-    // Also with a trailing slash: a resource server comparing audiences loosely would take the
-    // issuer's own tokens for its resource's.
-    if identifier.as_str().trim_end_matches('/') == issuer.trim_end_matches('/') {
+    if names_the_issuer(identifier.as_str(), issuer) {
         return Err(AccessError::InvalidResourceIdentifier(
             "must not be the issuer: tokens requested without a resource have it as their `aud`",
         ));
     }
     insert_resource(db, clock, identifier, name, settings).await
+}
+
+/// The identifier is the issuer, also when written another way (case of scheme and host, the
+/// default port, a trailing slash, a query): a resource server comparing audiences loosely would
+/// take the issuer's own tokens for its resource's.
+fn names_the_issuer(identifier: &str, issuer: &str) -> bool {
+    match (url::Url::parse(identifier), url::Url::parse(issuer)) {
+        (Ok(id), Ok(iss)) => {
+            id.scheme() == iss.scheme()
+                && id.host_str() == iss.host_str()
+                && id.port_or_known_default() == iss.port_or_known_default()
+                && id.path().trim_end_matches('/') == iss.path().trim_end_matches('/')
+        }
+        _ => identifier.trim_end_matches('/') == issuer.trim_end_matches('/'),
+    }
 }
 
 async fn insert_resource(
@@ -230,10 +244,8 @@ async fn server_client(db: &Db, client_id: String) -> Result<String, AccessError
     // RFC 7662 §2.1: the protected resource authenticates to introspect. A public app
     // authenticates with its client id alone, which is no secret.
     let is_confidential = !app.is_public
-        && matches!(
-            app.token_endpoint_auth_method.as_str(),
-            "client_secret_basic" | "client_secret_post" | "private_key_jwt"
-        );
+        && AuthMethod::from_stored(&app.token_endpoint_auth_method)
+            .is_some_and(AuthMethod::is_confidential);
     if !is_confidential {
         return Err(AccessError::PublicServerClient(client_id));
     }
@@ -525,68 +537,4 @@ pub async fn list_role_rights(db: &Db, role_id: &str) -> Result<Vec<RoleRight>, 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn right(parameters: &[&str]) -> RightRow {
-        RightRow {
-            id: "r1".into(),
-            resource_id: "res".into(),
-            name: "reports:read".into(),
-            description: String::new(),
-            parameters: parameters.iter().map(|p| (*p).to_owned()).collect(),
-        }
-    }
-
-    fn constraints(pairs: &[(&str, &[&str])]) -> Constraints {
-        pairs
-            .iter()
-            .map(|(p, vs)| {
-                (
-                    (*p).to_owned(),
-                    vs.iter().map(|v| (*v).to_owned()).collect(),
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn constraints_must_use_declared_parameters() {
-        let r = right(&["region", "station_id"]);
-        let ok = constraints(&[("region", &["eu"]), ("station_id", &["7", "9"])]);
-        assert_eq!(check_constraints(&r, ok.clone()).unwrap(), ok);
-        assert!(check_constraints(&r, Constraints::new())
-            .unwrap()
-            .is_empty());
-        let err = check_constraints(&r, constraints(&[("country", &["cz"])])).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "the right `reports:read` cannot be constrained by `country`; its parameters are: region, station_id"
-        );
-        let err = check_constraints(&right(&[]), constraints(&[("region", &["eu"])])).unwrap_err();
-        assert!(
-            err.to_string().ends_with("its parameters are: none"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn constraint_values_are_non_empty_and_bounded() {
-        let r = right(&["region"]);
-        assert!(matches!(
-            check_constraints(&r, constraints(&[("region", &[])])),
-            Err(AccessError::EmptyConstraint(p)) if p == "region"
-        ));
-        assert!(matches!(
-            check_constraints(&r, constraints(&[("region", &[""])])),
-            Err(AccessError::InvalidConstraintValue(_))
-        ));
-        let long = "v".repeat(201);
-        assert!(matches!(
-            check_constraints(&r, constraints(&[("region", &[long.as_str()])])),
-            Err(AccessError::InvalidConstraintValue(_))
-        ));
-        let max = "v".repeat(200);
-        assert!(check_constraints(&r, constraints(&[("region", &[max.as_str()])])).is_ok());
-    }
-}
+mod tests;

@@ -27,6 +27,23 @@ pub enum AuthMethod {
     None,
 }
 
+impl AuthMethod {
+    /// The method of a stored `token_endpoint_auth_method`; `None` for an unknown one.
+    pub fn from_stored(method: &str) -> Option<Self> {
+        match method {
+            "client_secret_basic" | "client_secret_post" => Some(Self::ClientSecret),
+            "private_key_jwt" => Some(Self::PrivateKeyJwt),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+
+    /// The app proves who it is with something other than its id (RFC 6749 §2.1).
+    pub fn is_confidential(self) -> bool {
+        self != Self::None
+    }
+}
+
 /// A secret as the registry keeps it: its SHA-256 and validity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretHash {
@@ -83,12 +100,8 @@ impl RegisteredApp {
             .iter()
             .map(|g| g.parse::<GrantType>().map_err(|e| corrupt(e.to_string())))
             .collect::<Result<_, _>>()?;
-        let auth_method = match row.token_endpoint_auth_method.as_str() {
-            "client_secret_basic" | "client_secret_post" => AuthMethod::ClientSecret,
-            "private_key_jwt" => AuthMethod::PrivateKeyJwt,
-            "none" => AuthMethod::None,
-            other => return Err(corrupt(format!("auth method `{other}`"))),
-        };
+        let auth_method = AuthMethod::from_stored(&row.token_endpoint_auth_method)
+            .ok_or_else(|| corrupt(format!("auth method `{}`", row.token_endpoint_auth_method)))?;
         let id_token_alg = row
             .id_token_signed_response_alg
             .parse()

@@ -5,8 +5,8 @@
 //! is that resource, whichever app they were issued to (RFC 7662 §2.1: the protected resource
 //! asks), but neither revoke them nor see refresh tokens; an `aud` that is the issuer (every
 //! token requested without a resource) is never a resource's. A token whose app no longer exists
-//! is inactive: an app's client-credentials tokens are recorded nowhere, so deleting the app
-//! cannot revoke them. Anything else (another app's token, another issuer's, expired, revoked,
+//! is inactive: an app's plain client-credentials tokens are recorded nowhere, so deleting the
+//! app cannot revoke them. Anything else (another app's token, another issuer's, expired, revoked,
 //! malformed) is simply inactive.
 //!
 //! An access token encrypted to a resource is opaque here: Tessera finds it by its hash (see
@@ -21,7 +21,7 @@ use serde_json::{json, Map, Value};
 use super::tokens::verify;
 use super::{encrypted_token, OAuthError};
 use crate::access;
-use crate::apps::{AppRegistry, AuthMethod, RegisteredApp};
+use crate::apps::{AppRegistry, RegisteredApp};
 use crate::crypto::keyring::KeyRing;
 use crate::crypto::sha256_hex;
 use crate::store::encrypted_access_tokens::EncryptedAccessTokenRow;
@@ -99,7 +99,7 @@ async fn active_claims(
     };
     let is_own = token_client == caller.client_id;
     // RFC 7662 §2.1: the resource server authenticates; a public app's id is no secret.
-    let may_serve = reach == Reach::OwnAndServed && caller.auth_method != AuthMethod::None;
+    let may_serve = reach == Reach::OwnAndServed && caller.auth_method.is_confidential();
     // One indexed read (the resource's unique identifier), only for another app's token.
     let is_visible =
         is_own || (may_serve && serves_audience(ctx, &claims, &caller.client_id).await?);

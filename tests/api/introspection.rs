@@ -23,18 +23,6 @@ async fn client_token(app: &TestApp, id: &str, secret: &str) -> String {
     body["access_token"].as_str().unwrap().to_owned()
 }
 
-async fn revoke(app: &TestApp, (id, secret): (&str, &str), token: &str) -> u16 {
-    app.client
-        .post(format!("{}/revoke", app.public_url))
-        .basic_auth(id, Some(secret))
-        .form(&[("token", token), ("token_type_hint", "access_token")])
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 #[tokio::test]
 async fn an_issued_token_is_active_until_revoked() {
     let app = spawn_app().await;
@@ -48,14 +36,23 @@ async fn an_issued_token_is_active_until_revoked() {
     assert_eq!(info["token_type"], "Bearer");
     assert!(info["exp"].as_i64().unwrap() > Utc::now().timestamp());
 
-    assert_eq!(revoke(&app, (&id, &secret), &token).await, 200);
+    assert_eq!(
+        app.revoke((&id, &secret), &token, "access_token").await,
+        200
+    );
     assert_eq!(
         app.introspect((&id, &secret), &token).await,
         serde_json::json!({"active": false})
     );
     // Revoking again, or revoking garbage, is still 200 (RFC 7009 §2.2).
-    assert_eq!(revoke(&app, (&id, &secret), &token).await, 200);
-    assert_eq!(revoke(&app, (&id, &secret), "garbage").await, 200);
+    assert_eq!(
+        app.revoke((&id, &secret), &token, "access_token").await,
+        200
+    );
+    assert_eq!(
+        app.revoke((&id, &secret), "garbage", "access_token").await,
+        200
+    );
     // Other tokens of the same app are untouched.
     let other = client_token(&app, &id, &secret).await;
     assert_eq!(app.introspect((&id, &secret), &other).await["active"], true);
@@ -71,7 +68,10 @@ async fn another_apps_token_is_inactive_and_cannot_be_revoked_by_it() {
         app.introspect((&b_id, &b_secret), &token).await["active"],
         false
     );
-    assert_eq!(revoke(&app, (&b_id, &b_secret), &token).await, 200);
+    assert_eq!(
+        app.revoke((&b_id, &b_secret), &token, "access_token").await,
+        200
+    );
     assert_eq!(
         app.introspect((&a_id, &a_secret), &token).await["active"],
         true,
@@ -271,13 +271,21 @@ async fn the_resource_server_introspects_another_apps_token_for_its_resource() {
     );
 
     // The resource server cannot revoke it (RFC 7009: only the app it was issued to).
-    assert_eq!(revoke(&app, (&server, &server_secret), &token).await, 200);
+    assert_eq!(
+        app.revoke((&server, &server_secret), &token, "access_token")
+            .await,
+        200
+    );
     assert_eq!(
         app.introspect((&client, &client_secret), &token).await["active"],
         true
     );
     // Once its app revokes it, the resource server sees it inactive.
-    assert_eq!(revoke(&app, (&client, &client_secret), &token).await, 200);
+    assert_eq!(
+        app.revoke((&client, &client_secret), &token, "access_token")
+            .await,
+        200
+    );
     assert_eq!(
         app.introspect((&server, &server_secret), &token).await,
         json!({"active": false})

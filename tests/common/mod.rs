@@ -379,6 +379,20 @@ impl TestApp {
         res.json().await.unwrap()
     }
 
+    /// RFC 7009 `POST /revoke` as the app `(id, secret)`; the status (200 whatever becomes of
+    /// the token, unless the app fails to authenticate).
+    pub async fn revoke(&self, (id, secret): (&str, &str), token: &str, hint: &str) -> u16 {
+        self.client
+            .post(format!("{}/revoke", self.public_url))
+            .basic_auth(id, Some(secret))
+            .form(&[("token", token), ("token_type_hint", hint)])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     pub async fn jwks(&self) -> serde_json::Value {
         self.get("/jwks").await.json().await.unwrap()
     }

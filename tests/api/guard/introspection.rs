@@ -43,19 +43,6 @@ async fn serve_reports_as(app: &TestApp, client_id: &str) {
     change_reports(app, change).await;
 }
 
-/// RFC 7009 `POST /revoke` as the app `(id, secret)`; 200 whatever becomes of the token.
-async fn revoke(app: &TestApp, (id, secret): (&str, &str), token: &str, hint: &str) {
-    let res = app
-        .client
-        .post(format!("{}/revoke", app.public_url))
-        .basic_auth(id, Some(secret))
-        .form(&[("token", token), ("token_type_hint", hint)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-}
-
 #[tokio::test]
 async fn a_revoked_token_passes_a_plain_guard_and_is_refused_by_an_introspecting_one() {
     let app = spawn_app().await;
@@ -103,7 +90,10 @@ async fn a_revoked_token_passes_a_plain_guard_and_is_refused_by_an_introspecting
     );
     assert_eq!(at_plain(token.clone()).await.status, 200);
 
-    revoke(&app, (&id, &secret), &token, "access_token").await;
+    assert_eq!(
+        app.revoke((&id, &secret), &token, "access_token").await,
+        200
+    );
     assert_eq!(
         app.introspect((&server, &server_secret), &token).await,
         json!({"active": false})
@@ -148,7 +138,10 @@ async fn a_cached_active_answer_lets_a_revoked_token_pass_until_the_cache_ttl_ha
     };
 
     assert_eq!(eu().await.status, 200, "asked: active");
-    revoke(&app, (&id, &secret), &token, "access_token").await;
+    assert_eq!(
+        app.revoke((&id, &secret), &token, "access_token").await,
+        200
+    );
     assert_eq!(
         app.introspect((&server.0, &server.1), &token).await,
         json!({"active": false})
@@ -374,13 +367,11 @@ async fn an_encrypted_token_is_introspected_by_the_token_inside_and_dies_when_re
     );
     // RFC 7009: the client revokes the JWE it was given; Tessera finds it by its hash and
     // revokes the signed token inside, which the introspecting guard then refuses.
-    revoke(
-        &app,
-        (&client, &client_secret),
-        &access_token,
-        "access_token",
-    )
-    .await;
+    assert_eq!(
+        app.revoke((&client, &client_secret), &access_token, "access_token")
+            .await,
+        200
+    );
     at_checked(access_token.clone())
         .await
         .assert_refused_as(REVOKED);
@@ -391,13 +382,11 @@ async fn an_encrypted_token_is_introspected_by_the_token_inside_and_dies_when_re
     let (access_token, refresh_token) = sign_in().await;
     let active = at_checked(access_token.clone()).await;
     assert_eq!(active.status, 200, "another grant's token: {active:?}");
-    revoke(
-        &app,
-        (&client, &client_secret),
-        &refresh_token,
-        "refresh_token",
-    )
-    .await;
+    assert_eq!(
+        app.revoke((&client, &client_secret), &refresh_token, "refresh_token")
+            .await,
+        200
+    );
     at_checked(access_token.clone())
         .await
         .assert_refused_as(REVOKED);

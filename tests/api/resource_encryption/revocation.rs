@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use josekit::jwk::alg::ec::EcCurve;
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{json, Value};
 use tessera::clock::{Clock, FixedClock};
@@ -18,18 +18,6 @@ use super::{admin, client_token, ec_key, open, register, rsa_key, EC_API, RSA_AP
 use crate::admin_api::operator_token;
 use crate::common::{spawn_app, spawn_app_in, TestApp, TestEnv};
 use crate::flow::{code_for_scopes, exchange, urlencode, EMAIL, PASSWORD};
-
-/// RFC 7009 `POST /revoke` as the app `(id, secret)`: the status.
-async fn revoke(app: &TestApp, (id, secret): (&str, &str), token: &str) -> StatusCode {
-    app.client
-        .post(format!("{}/revoke", app.public_url))
-        .basic_auth(id, Some(secret))
-        .form(&[("token", token), ("token_type_hint", "access_token")])
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
 
 /// How many rows `table` of the ops database has.
 async fn rows(app: &TestApp, table: &str) -> i64 {
@@ -53,7 +41,7 @@ async fn serve_with_new_app(
     let path = format!("/api/resources/{}", resource["id"].as_str().unwrap());
     let named = json!({ "server_client_id": server });
     let (status, body) = admin(app, admin_token, Method::PATCH, &path, Some(named)).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(status, 200, "{body}");
     (server, secret)
 }
 
@@ -85,7 +73,7 @@ async fn an_encrypted_client_credentials_token_is_introspected_and_revoked_by_it
             Some((&id, &secret)),
         )
         .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.status(), 200);
     assert_eq!(rows(&app, "encrypted_access_tokens").await, 0);
     let body = client_token(&app, (&id, &secret), EC_API).await;
     let jwe = body["access_token"].as_str().unwrap();
@@ -114,8 +102,9 @@ async fn an_encrypted_client_credentials_token_is_introspected_and_revoked_by_it
 
     // Another app cannot revoke it.
     assert_eq!(
-        revoke(&app, (&other, &other_secret), jwe).await,
-        StatusCode::OK
+        app.revoke((&other, &other_secret), jwe, "access_token")
+            .await,
+        200
     );
     assert_eq!(
         app.introspect((&id, &secret), jwe).await,
@@ -125,13 +114,16 @@ async fn an_encrypted_client_credentials_token_is_introspected_and_revoked_by_it
     // A made-up JWE: 200 (RFC 7009 §2.2), and nothing is stored.
     let revoked_before = rows(&app, "revoked_tokens").await;
     let made_up = "eyJhbGciOiJFQ0RILUVTK0EyNTZLVyIsImVuYyI6IkEyNTZHQ00ifQ.a.b.c.d";
-    assert_eq!(revoke(&app, (&id, &secret), made_up).await, StatusCode::OK);
+    assert_eq!(
+        app.revoke((&id, &secret), made_up, "access_token").await,
+        200
+    );
     assert_eq!(rows(&app, "revoked_tokens").await, revoked_before);
     assert_eq!(rows(&app, "encrypted_access_tokens").await, 1);
     assert_eq!(app.introspect((&id, &secret), made_up).await, inactive);
 
     // Its app revokes it: inactive to it, and the token inside to the resource server.
-    assert_eq!(revoke(&app, (&id, &secret), jwe).await, StatusCode::OK);
+    assert_eq!(app.revoke((&id, &secret), jwe, "access_token").await, 200);
     assert_eq!(rows(&app, "revoked_tokens").await, revoked_before + 1);
     assert_eq!(app.introspect((&id, &secret), jwe).await, inactive);
     assert_eq!(
@@ -139,7 +131,7 @@ async fn an_encrypted_client_credentials_token_is_introspected_and_revoked_by_it
         inactive
     );
     // Again is still 200.
-    assert_eq!(revoke(&app, (&id, &secret), jwe).await, StatusCode::OK);
+    assert_eq!(app.revoke((&id, &secret), jwe, "access_token").await, 200);
 }
 
 #[tokio::test]
@@ -166,7 +158,7 @@ async fn an_encrypted_code_flow_token_is_introspected_and_revoked_by_its_app() {
     assert_eq!(info["active"], true, "{info}");
     assert_eq!(info["sub"], claims["sub"]);
 
-    assert_eq!(revoke(&app, (&id, &secret), jwe).await, StatusCode::OK);
+    assert_eq!(app.revoke((&id, &secret), jwe, "access_token").await, 200);
     let inactive = json!({ "active": false });
     assert_eq!(app.introspect((&id, &secret), jwe).await, inactive);
     assert_eq!(
