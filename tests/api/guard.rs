@@ -30,36 +30,11 @@ use super::flow::{code_for, exchange, urlencode, EMAIL, PASSWORD};
 use crate::common::TestApp;
 
 /// The resource the reports service is registered as.
-pub const API: &str = "https://api.example.com/reports";
+pub use crate::resource_tokens::API;
 /// The realm of the service's challenges.
 const REALM: &str = "reports";
 
-/// Registers the reports API with `reports:read` (constrainable by `region`) and
-/// `reports:write`, and a role `analyst` holding read for `eu` only and write unconstrained;
-/// returns the role id.
-pub async fn reports_api(app: &TestApp) -> String {
-    let db = &app.state.dbs.ops;
-    let api = access::register_resource(db, &app.state.clock, API, "Reports API")
-        .await
-        .unwrap();
-    let read = access::add_right(db, &api.id, "reports:read", "Read", &["region".into()])
-        .await
-        .unwrap();
-    let write = access::add_right(db, &api.id, "reports:write", "Write", &[])
-        .await
-        .unwrap();
-    let role = access::create_role(db, &api.id, "analyst", "Analyst")
-        .await
-        .unwrap();
-    let eu = [("region".to_owned(), ["eu".to_owned()].into())].into();
-    access::add_role_right(db, &role.id, &read.id, eu)
-        .await
-        .unwrap();
-    access::add_role_right(db, &role.id, &write.id, Default::default())
-        .await
-        .unwrap();
-    role.id
-}
+pub use crate::resource_tokens::reports_api;
 
 /// Grants `role` to `subject` globally.
 pub async fn grant(app: &TestApp, role: &str, subject: Subject) {

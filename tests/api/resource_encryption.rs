@@ -105,25 +105,8 @@ async fn open(app: &TestApp, token: &str, key: &KeyPair) -> (String, Value) {
     (inner, claims)
 }
 
-/// The admin API as an admin operator: (status, JSON body).
-async fn admin(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = app
-        .client
-        .request(method, format!("{}{path}", app.admin_url))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
+// The admin API as an admin operator: (status, JSON body).
+use crate::admin_users::send as admin;
 
 /// Registers a resource through the admin API; returns its body.
 async fn register(

@@ -12,7 +12,7 @@ use super::flow::{code_for, code_for_scopes, exchange, EMAIL, PASSWORD};
 use super::flow_errors::authorize_url;
 use crate::common::{location, query_of, spawn_app, TestApp};
 
-const API: &str = "https://api.example.com/reports";
+pub const API: &str = "https://api.example.com/reports";
 
 async fn token(app: &TestApp, creds: (&str, &str), form: &[(&str, &str)]) -> (u16, Value) {
     let res = app.post_token(form, Some(creds)).await;
@@ -27,7 +27,8 @@ fn payload(jwt: &str) -> Value {
 
 /// Registers the reports API with `reports:read` (constrainable by region) and `reports:write`,
 /// and a role `analyst` holding read for `eu` and write unconstrained; returns the role id.
-async fn reports_api(app: &TestApp) -> String {
+/// The guard's tests use it too.
+pub async fn reports_api(app: &TestApp) -> String {
     let db = &app.state.dbs.ops;
     let api = access::register_resource(db, &app.state.clock, API, "Reports API")
         .await
