@@ -299,20 +299,49 @@ impl AppRegistry {
 
     /// The app with this client id: from memory, else from the database.
     pub async fn find(&self, client_id: &str) -> Result<Option<Arc<RegisteredApp>>, StoreError> {
-        if let Some(app) = self.current.load().apps.get(client_id) {
-            return Ok(Some(app.clone()));
-        }
+        let seen_version = {
+            let current = self.current.load();
+            if let Some(app) = current.apps.get(client_id) {
+                return Ok(Some(app.clone()));
+            }
+            current.version.clone()
+        };
         let Some(row) = apps::find_app(&self.db, client_id).await? else {
             return Ok(None);
         };
         let secrets = apps::find_secrets(&self.db, client_id).await?;
         let access = app_access::find_app_access(&self.db, client_id).await?;
         let app = Arc::new(RegisteredApp::from_rows(row, secrets, access)?);
-        self.current.rcu(|snapshot| {
-            let mut apps = snapshot.apps.clone();
-            apps.insert(app.client_id.clone(), app.clone());
-            Snapshot::new(snapshot.version.clone(), apps)
-        });
+        self.current
+            .rcu(|snapshot| snapshot.remembering(&seen_version, &app));
         Ok(Some(app))
+    }
+}
+
+impl Snapshot {
+    /// This snapshot with `app`, read from the database while `seen_version` was current.
+    /// After a reload to another version, `app` may be deleted or changed: the snapshot stays
+    /// as it is (the next lookup reads the database again).
+    fn remembering(&self, seen_version: &str, app: &Arc<RegisteredApp>) -> Self {
+        let mut apps = self.apps.clone();
+        if self.version == seen_version {
+            apps.insert(app.client_id.clone(), app.clone());
+        }
+        Snapshot::new(self.version.clone(), apps)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_app_read_before_a_reload_is_not_put_into_the_reloaded_snapshot() {
+        let app = Arc::new(RegisteredApp::for_tests("app-1", AuthMethod::ClientSecret));
+        let reloaded = Snapshot::new("v2".into(), HashMap::new());
+        // Read while v1 was current, then deleted: the reload to v2 no longer has it.
+        assert!(!reloaded.remembering("v1", &app).apps.contains_key("app-1"));
+        // Read while v2 is current: remembered.
+        assert!(reloaded.remembering("v2", &app).apps.contains_key("app-1"));
     }
 }
