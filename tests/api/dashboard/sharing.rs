@@ -13,6 +13,36 @@ async fn shares(app: &TestApp, client_id: &str) -> Vec<Share> {
 }
 
 #[tokio::test]
+async fn a_disabled_user_is_refused_like_an_unknown_address() {
+    let app = spawn_app().await;
+    let alice = Developer::sign_in(&app, "alice@example.com").await;
+    let carol = app
+        .create_user("carol@example.com", "carol-password-1")
+        .await;
+    tessera::identity::disable_user(&app.state.dbs, &carol, chrono::Utc::now())
+        .await
+        .unwrap();
+    let (client_id, _) = alice.create_app(&app, "Reports").await;
+    let shares_path = format!("/dashboard/apps/{client_id}/shares");
+    let (page, _) = alice.app_page(&app, &client_id).await;
+    let token = form_token(&page, &shares_path);
+    let form = [
+        ("csrf_token", token.as_str()),
+        ("share_user", "carol@example.com"),
+        ("share_access", "read"),
+    ];
+    let res = alice.post(&app, &shares_path, &form).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(!element_text(&page, "share_user-error").is_empty());
+    assert!(
+        page.contains("carol@example.com"),
+        "the typed value is kept"
+    );
+    assert!(shares(&app, &client_id).await.is_empty());
+}
+
+#[tokio::test]
 async fn the_owner_shares_and_unshares_and_a_modifier_cannot() {
     let app = spawn_app().await;
     let alice = Developer::sign_in(&app, "alice@example.com").await;

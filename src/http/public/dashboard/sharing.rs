@@ -104,7 +104,9 @@ pub async fn add(
     let (Some(access), Some(user_id)) = (access, user_id) else {
         return refused(&req, &state, &opened, typed, errors).await;
     };
-    match access::share_app(&state.dbs.ops, &state.clock, &client_id, &user_id, access).await {
+    let shared =
+        access::share_app_with_user(&state.dbs, &state.clock, &client_id, &user_id, access).await;
+    match shared {
         Ok(_) => {
             tracing::info!(client_id = %client_id, user_id = %user_id, %access, "app shared from the dashboard");
             see_other(
@@ -113,6 +115,12 @@ pub async fn add(
             )
         }
         Err(AccessError::UnknownApp(_)) => not_found(&req),
+        // Disabled (or deleted since the lookup): told like an unknown address, so the
+        // dashboard does not reveal whose account is disabled.
+        Err(AccessError::DisabledUser(_) | AccessError::UnknownUser(_)) => {
+            errors.add("share_user", d.unknown_user);
+            refused(&req, &state, &opened, typed, errors).await
+        }
         Err(err) => server_error(&req, &err),
     }
 }
