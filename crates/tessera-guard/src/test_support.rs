@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
 use josekit::jwe::{JweEncrypter, JweHeader, ECDH_ES_A256KW, RSA_OAEP_256};
 use josekit::jwk::alg::ec::EcCurve;
 use josekit::jwk::alg::ed::EdCurve;
@@ -383,49 +385,12 @@ fn jti_of(token: &str) -> Option<String> {
 pub(crate) fn basic_authorization(client_id: &str, secret: &str) -> String {
     let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let credentials = format!("{}:{}", encode(client_id), encode(secret));
-    format!("Basic {}", base64_encode(credentials.as_bytes()))
-}
-
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// RFC 4648 §4, padded.
-fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(BASE64[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    format!("Basic {}", STANDARD.encode(credentials))
 }
 
 /// RFC 4648 §5, unpadded.
 pub(crate) fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let (mut bits, mut n) = (0u32, 0u32);
-    for c in text.bytes() {
-        let value = match c {
-            b'-' => 62,
-            b'_' => 63,
-            _ => BASE64.iter().position(|&b| b == c).filter(|&v| v < 62)? as u32,
-        };
-        bits = bits << 6 | value;
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-            bits &= (1 << n) - 1;
-        }
-    }
-    Some(out)
+    URL_SAFE_NO_PAD.decode(text).ok()
 }
 
 fn jwks_body(keys: &[&TestKey]) -> String {
